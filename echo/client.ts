@@ -1,0 +1,29 @@
+// Entry point of the echo client: `node dist/echo/client.js`.
+import { EnvError } from "./env";
+import { ClientConfig, needsAlternativeResolver, readClientConfig } from "./clientConfig";
+
+async function main(): Promise<void> {
+  let config: ClientConfig;
+  try {
+    config = readClientConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(`echo client: invalid setting ${error.message}`);
+    process.exit(2);
+  }
+  // Must happen before grpc-js is loaded, hence the imports below come after it.
+  if (needsAlternativeResolver(config.target)) process.env.GRPC_NODE_USE_ALTERNATIVE_RESOLVER ??= "true";
+  const { runEchoClient } = await import("./echoClient");
+  const { createClientLog } = await import("./clientLog");
+
+  const running = runEchoClient(config, createClientLog(config.logFormat, (line) => console.log(line)));
+  process.once("SIGTERM", running.stop);
+  process.once("SIGINT", running.stop);
+  await running.done;
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error("echo client: failed:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+// The client's settings, read from the environment (see README: "Client settings").
+import { Env, readChoice, readInt, readOptionalInt, readString } from "./env";
+
+export const LB_POLICIES = ["pick_first", "round_robin"] as const;
+export type LbPolicy = (typeof LB_POLICIES)[number];
+
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** grpc-js caps maxAttempts at 5: one call plus at most 4 retries. */
+export const MAX_RETRIES = 4;
+
+export interface ClientConfig {
+  target: string;
+  policy: LbPolicy;
+  concurrency: number;
+  intervalMs: number;
+  deadlineMs: number;
+  summaryIntervalMs: number;
+  /** Stop after this many completed calls; undefined = until stopped. */
+  requests?: number;
+  retries: number;
+  logFormat: LogFormat;
+}
+
+export function readClientConfig(env: Env): ClientConfig {
+  return {
+    target: readString(env, "ECHO_SERVICE_TARGET", "localhost:8080"),
+    policy: readChoice(env, "ECHO_LB_POLICY", LB_POLICIES, "pick_first"),
+    concurrency: readInt(env, "ECHO_CONCURRENCY", 4, 1, 1000),
+    intervalMs: readInt(env, "ECHO_INTERVAL_MS", 700, 0),
+    deadlineMs: readInt(env, "ECHO_DEADLINE_MS", 2000, 1),
+    summaryIntervalMs: readInt(env, "ECHO_SUMMARY_INTERVAL_MS", 10000, 0),
+    requests: readOptionalInt(env, "ECHO_REQUESTS", 1),
+    retries: readInt(env, "ECHO_RETRIES", 3, 0, MAX_RETRIES),
+    logFormat: readChoice(env, "ECHO_LOG_FORMAT", LOG_FORMATS, "text"),
+  };
+}
+
+/**
+ * `dns://<server>/name` is honoured only by grpc-js's c-ares resolver, which it
+ * reads from GRPC_NODE_USE_ALTERNATIVE_RESOLVER once, when it is first loaded.
+ */
+export function needsAlternativeResolver(target: string): boolean {
+  return /^dns:\/\/[^/]/.test(target);
+}

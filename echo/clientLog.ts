@@ -1,0 +1,88 @@
+// How the client reports: one line per call, a periodic per-backend table, and a
+// final summary; as text for people (kubectl logs) or JSON lines for tools.
+import { CallStats } from "./callStats";
+import { ClientConfig, LogFormat } from "./clientConfig";
+import { percent, shareBar } from "./shareBar";
+
+export interface ClientLog {
+  start(config: ClientConfig): void;
+  response(podName: string, podIp: string, ms: number): void;
+  failure(code: string, details: string): void;
+  /** Periodic, cumulative since start. */
+  progress(stats: CallStats): void;
+  /** The last line the client prints. */
+  summary(stats: CallStats): void;
+}
+
+type Write = (line: string) => void;
+
+export function verdict(backends: number): string {
+  if (backends === 0) return "no backend answered yet";
+  return backends === 1 ? "pinned to 1 backend" : `spread over ${backends} backends`;
+}
+
+export function formatTable(stats: CallStats, title: string): string[] {
+  const failures = [...stats.failuresByCode].map(([code, n]) => `${code} ${n}`).join(", ");
+  const s = stats.summary();
+  const lines = [
+    `${title}: ${stats.total} calls to ${stats.target} (${stats.policy}): ${stats.ok} ok, ${stats.failed} failed` +
+      `${failures ? ` (${failures})` : ""}; p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms; ${verdict(stats.backends.size)}`,
+  ];
+  const nameWidth = Math.max(4, ...[...stats.backends.keys()].map((n) => n.length));
+  for (const backend of stats.sortedBackends()) {
+    const share = stats.ok > 0 ? backend.calls / stats.ok : 0;
+    lines.push(
+      `  ${backend.podName.padEnd(nameWidth)}  ${backend.podIp.padEnd(15)} ${String(backend.calls).padStart(7)} ${percent(share)}  ${shareBar(share, 30)}`,
+    );
+  }
+  return lines;
+}
+
+class TextLog implements ClientLog {
+  constructor(private readonly write: Write) {}
+  start(config: ClientConfig): void {
+    this.write(
+      `Echo client: target ${config.target}, policy ${config.policy}, ${config.concurrency} loops, ` +
+        `interval 0..${config.intervalMs}ms, deadline ${config.deadlineMs}ms, retries ${config.retries}` +
+        (config.requests ? `, stopping after ${config.requests} calls` : ""),
+    );
+  }
+  response(podName: string, podIp: string): void {
+    this.write(`${podName} (${podIp}) echoed`);
+  }
+  failure(code: string, details: string): void {
+    this.write(`call failed: ${code}: ${details}`);
+  }
+  progress(stats: CallStats): void {
+    for (const line of formatTable(stats, "distribution so far")) this.write(line);
+  }
+  summary(stats: CallStats): void {
+    for (const line of formatTable(stats, "final distribution")) this.write(line);
+  }
+}
+
+class JsonLog implements ClientLog {
+  constructor(private readonly write: Write) {}
+  private emit(record: object): void {
+    this.write(JSON.stringify(record));
+  }
+  start(config: ClientConfig): void {
+    this.emit({ event: "start", ...config });
+  }
+  response(podName: string, podIp: string, ms: number): void {
+    this.emit({ event: "response", pod: podName, ip: podIp, ms: Math.round(ms * 100) / 100 });
+  }
+  failure(code: string, details: string): void {
+    this.emit({ event: "error", code, details });
+  }
+  progress(stats: CallStats): void {
+    this.emit({ ...stats.summary(), event: "progress" });
+  }
+  summary(stats: CallStats): void {
+    this.emit(stats.summary());
+  }
+}
+
+export function createClientLog(format: LogFormat, write: Write): ClientLog {
+  return format === "json" ? new JsonLog(write) : new TextLog(write);
+}

@@ -1,0 +1,95 @@
+// The echo client as a library: `concurrency` loops share one channel (like the
+// original's threads sharing one stub), so the channel's LB policy alone
+// decides which backend answers each call.
+import * as os from "node:os";
+import { performance } from "node:perf_hooks";
+import * as grpc from "@grpc/grpc-js";
+import { CallStats } from "./callStats";
+import { channelOptions } from "./channelOptions";
+import { ClientConfig } from "./clientConfig";
+import { ClientLog } from "./clientLog";
+import { EchoClient, EchoResponse, loadEchoProto } from "./proto";
+
+export interface RunningClient {
+  /** Finish in-flight calls, then resolve `done`. */
+  stop(): void;
+  done: Promise<CallStats>;
+}
+
+const MAX_BACKOFF_MS = 2000;
+
+function callEcho(client: EchoClient, message: string, deadlineMs: number): Promise<EchoResponse> {
+  return new Promise((resolve, reject) => {
+    client.echo({ message }, { deadline: Date.now() + deadlineMs }, (error, response) =>
+      error || !response ? reject(error ?? new Error("empty response")) : resolve(response),
+    );
+  });
+}
+
+function statusName(error: unknown): string {
+  const code = (error as Partial<grpc.ServiceError>).code;
+  return code !== undefined && grpc.status[code] !== undefined ? grpc.status[code] : "UNKNOWN";
+}
+
+export function runEchoClient(config: ClientConfig, log: ClientLog): RunningClient {
+  const { Client } = loadEchoProto();
+  const client = new Client(config.target, grpc.credentials.createInsecure(), channelOptions(config.policy, config.retries));
+  const stats = new CallStats(config.target, config.policy);
+  const sender = os.hostname();
+
+  let stopped = false;
+  let wake: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => (wake = resolve));
+  const stop = () => {
+    stopped = true;
+    wake();
+  };
+  /** A pause that ends early when the client is stopped. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      void stopping.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  let issued = 0;
+  const reserveCall = () => {
+    if (stopped || (config.requests !== undefined && issued >= config.requests)) return false;
+    issued++;
+    return true;
+  };
+
+  async function loop(): Promise<void> {
+    let backoffMs = 0;
+    while (reserveCall()) {
+      const started = performance.now();
+      try {
+        const response = await callEcho(client, `Hello #${issued} from ${sender}`, config.deadlineMs);
+        const ms = performance.now() - started;
+        stats.recordSuccess(response.podName || response.from, response.from, ms);
+        log.response(response.podName || response.from, response.from, ms);
+        backoffMs = 0;
+      } catch (error) {
+        const code = statusName(error);
+        stats.recordFailure(code);
+        log.failure(code, (error as Partial<grpc.ServiceError>).details ?? String(error));
+        // Back off so a client facing no backend does not spin; it never gives up.
+        backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(100, backoffMs * 2));
+        await pause(backoffMs);
+      }
+      if (config.intervalMs > 0) await pause(Math.random() * config.intervalMs);
+    }
+  }
+
+  log.start(config);
+  const ticker = config.summaryIntervalMs > 0 ? setInterval(() => log.progress(stats), config.summaryIntervalMs) : undefined;
+  const done = Promise.all(Array.from({ length: config.concurrency }, loop)).then(() => {
+    if (ticker) clearInterval(ticker);
+    client.close();
+    log.summary(stats);
+    return stats;
+  });
+  return { stop, done };
+}

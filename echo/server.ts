@@ -1,0 +1,42 @@
+// Entry point of the echo server: `node dist/echo/server.js` (also the image's CMD).
+import { EnvError } from "./env";
+import { startEchoServer } from "./echoServer";
+import { readServerConfig, ServerConfig } from "./serverConfig";
+
+function describe(config: ServerConfig, port: number): string {
+  const age = config.maxConnectionAgeMs > 0 ? `${config.maxConnectionAgeMs}ms (grace ${config.maxConnectionAgeGraceMs}ms)` : "off";
+  return (
+    `Echo server listening on ${config.host}:${port} as ${config.podName} (${config.podIp}); ` +
+    `max connection age ${age}, shutdown grace ${config.shutdownGraceMs}ms, ` +
+    `max message ${config.maxMessageBytes} bytes, request logging ${config.logRequests ? "on" : "off"}`
+  );
+}
+
+async function main(): Promise<void> {
+  let config: ServerConfig;
+  try {
+    config = readServerConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(`echo server: invalid setting ${error.message}`);
+    process.exit(2);
+  }
+
+  const server = await startEchoServer(config, (line) => console.log(line));
+  console.log(describe(config, server.port));
+
+  const stop = (signal: string) => {
+    console.log(`${signal} received: health NOT_SERVING, draining (up to ${config.shutdownGraceMs}ms)`);
+    void server.shutdown(config.shutdownGraceMs).then((clean) => {
+      console.log(clean ? "All calls finished; exiting" : "Grace period over; remaining connections closed; exiting");
+      process.exit(0);
+    });
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error("echo server: failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});
