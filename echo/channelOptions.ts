@@ -3,7 +3,7 @@
 // `loadBalancingPolicy` and `grpc.lb_policy_name` are silently ignored.
 import type { ChannelOptions } from "@grpc/grpc-js";
 import { ECHO_SERVICE_NAME } from "./proto";
-import { LbPolicy } from "./clientConfig";
+import { ClientConfig, LbPolicy } from "./clientConfig";
 
 export function serviceConfig(policy: LbPolicy, retries: number): object {
   const config: Record<string, unknown> = { loadBalancingConfig: [{ [policy]: {} }] };
@@ -26,6 +26,9 @@ export function serviceConfig(policy: LbPolicy, retries: number): object {
   return config;
 }
 
-export function channelOptions(policy: LbPolicy, retries: number): ChannelOptions {
-  return { "grpc.service_config": JSON.stringify(serviceConfig(policy, retries)) };
+export function channelOptions(config: Pick<ClientConfig, "policy" | "retries" | "dnsMinIntervalMs">): ChannelOptions {
+  return {
+    "grpc.service_config": JSON.stringify(serviceConfig(config.policy, config.retries)),
+    "grpc.dns_min_time_between_resolutions_ms": config.dnsMinIntervalMs,
+  };
 }

@@ -20,6 +20,8 @@ export interface ClientConfig {
   /** Stop after this many completed calls; undefined = until stopped. */
   requests?: number;
   retries: number;
+  /** Lower bound between two DNS resolutions of a dns: target. */
+  dnsMinIntervalMs: number;
   logFormat: LogFormat;
 }
 
@@ -33,6 +35,10 @@ export function readClientConfig(env: Env): ClientConfig {
     summaryIntervalMs: readInt(env, "ECHO_SUMMARY_INTERVAL_MS", 10000, 0),
     requests: readOptionalInt(env, "ECHO_REQUESTS", 1),
     retries: readInt(env, "ECHO_RETRIES", 3, 0, MAX_RETRIES),
+    // grpc-js re-resolves only when a connection drops, and by default at most
+    // every 30 s: that would add up to 30 s to finding a new pod. One query a
+    // second per client is nothing for cluster DNS.
+    dnsMinIntervalMs: readInt(env, "ECHO_DNS_MIN_INTERVAL_MS", 1000, 0),
     logFormat: readChoice(env, "ECHO_LOG_FORMAT", LOG_FORMATS, "text"),
   };
 }

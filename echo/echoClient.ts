@@ -33,7 +33,7 @@ function statusName(error: unknown): string {
 
 export function runEchoClient(config: ClientConfig, log: ClientLog): RunningClient {
   const { Client } = loadEchoProto();
-  const client = new Client(config.target, grpc.credentials.createInsecure(), channelOptions(config.policy, config.retries));
+  const client = new Client(config.target, grpc.credentials.createInsecure(), channelOptions(config));
   const stats = new CallStats(config.target, config.policy);
   const sender = os.hostname();
 

@@ -25,15 +25,19 @@ async function main(): Promise<void> {
   const server = await startEchoServer(config, (line) => console.log(line));
   console.log(describe(config, server.port));
 
+  let draining = false;
   const stop = (signal: string) => {
+    // A repeated signal changes nothing: the drain is already bounded by the grace period.
+    if (draining) return;
+    draining = true;
     console.log(`${signal} received: health NOT_SERVING, draining (up to ${config.shutdownGraceMs}ms)`);
     void server.shutdown(config.shutdownGraceMs).then((clean) => {
       console.log(clean ? "All calls finished; exiting" : "Grace period over; remaining connections closed; exiting");
       process.exit(0);
     });
   };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((error: unknown) => {
