@@ -17,8 +17,9 @@ async function main(): Promise<void> {
   const { createClientLog } = await import("./clientLog");
 
   const running = runEchoClient(config, createClientLog(config.logFormat, (line) => console.log(line)));
-  process.once("SIGTERM", running.stop);
-  process.once("SIGINT", running.stop);
+  // stop() is idempotent and bounded by the call deadline, so repeats are harmless.
+  process.on("SIGTERM", running.stop);
+  process.on("SIGINT", running.stop);
   await running.done;
   process.exit(0);
 }
