@@ -88,7 +88,9 @@ check_version() { # <tool> <module> <version>: go.mod must require that version
 
 build_kubernetes() {
   local v=${K8S_VERSION#v} pkg=k8s.io/component-base/version
-  local ld="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=${v%%.*} -X $pkg.gitMinor=$(echo "$v" | cut -d. -f2)"
+  local minor ld
+  minor=$(echo "$v" | cut -d. -f2)
+  ld="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=${v%%.*} -X $pkg.gitMinor=$minor"
   ld="$ld -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   ld="$ld -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
   for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do

@@ -1,0 +1,535 @@
+#!/usr/bin/env bash
+# npm run e2e: `pulumi preview/up/destroy` of the l4 and clientside stacks against a real
+# Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)
+# brought up on loopback, with kwok simulating the nodes and pods (no containers run).
+# Tools are built from the Go module proxy on first use (e2e/build-tools.sh) and reused.
+#
+# Environment:
+#   GRPC_LB_E2E_CACHE   tool cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/grpc-lb-e2e)
+#   GRPC_LB_E2E_IMAGE   image reference for grpc-lb:image (default grpc-lb-echo:e2e;
+#                       kwok pods never pull it)
+#   GRPC_LB_E2E_KEEP    1: keep the temp dir (certs, state, component logs) for debugging
+# Logs of the last run: <cache>/last-run/ (kept after the run; the temp dir is not).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${GRPC_LB_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/grpc-lb-e2e}
+IMAGE=${GRPC_LB_E2E_IMAGE:-grpc-lb-echo:e2e}
+STACKS=(l4 clientside)
+RUN_START=$(date +%s)
+
+PASSED=0
+FAILED=0
+FAILURES=()
+TIMINGS=()
+PIDS=()
+PID_NAMES=()
+PORTS=()
+WORK=""
+LOGDIR="$CACHE/last-run"
+
+say() { printf '[e2e] %s\n' "$*"; }
+pass() { PASSED=$((PASSED + 1)); printf 'PASS %s: %s\n' "$1" "$2"; }
+fail() { FAILED=$((FAILED + 1)); FAILURES+=("$1"); printf 'FAIL %s: %s\n' "$1" "$2"; }
+now_ms() { date +%s%3N; }
+secs_since() { local d=$(( $(now_ms) - $1 )); printf '%d.%01d' $((d / 1000)) $(((d % 1000) / 100)); }
+timing() { TIMINGS+=("$(printf '%-34s %6ss' "$1" "$2")"); }
+
+# ---------------------------------------------------------------- teardown
+stop_pid() { # <pid> <name>: TERM, bounded wait, then KILL
+  local pid=$1 name=$2 i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  say "$name (pid $pid) did not stop in 10s; killing"
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+
+CLEANED=0
+cleanup() {
+  [ "$CLEANED" = 1 ] && return
+  CLEANED=1
+  local i
+  # Stop in reverse start order: kwok, scheduler, controller-manager, apiserver, etcd.
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}" "${PID_NAMES[$i]}"; done
+  if [ -n "$WORK" ] && [ -d "$WORK" ]; then
+    if [ -d "$WORK/logs" ]; then cp -r "$WORK/logs/." "$LOGDIR/" 2>/dev/null; fi
+    if [ "${GRPC_LB_E2E_KEEP:-0}" = 1 ]; then say "kept $WORK"; else rm -rf "$WORK"; fi
+  fi
+  local open_ports=() p
+  for p in "${PORTS[@]}"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then open_ports+=("$p"); fi
+  done
+  if [ ${#open_ports[@]} -gt 0 ]; then say "WARNING: still listening on 127.0.0.1 ports: ${open_ports[*]}"; fi
+}
+on_signal() { say "interrupted: tearing down"; cleanup; exit 130; }
+trap cleanup EXIT
+trap on_signal INT TERM HUP
+
+start_bg() { # <name> <cmd...>: start a component, log to $WORK/logs/<name>.log
+  local name=$1; shift
+  "$@" >"$WORK/logs/$name.log" 2>&1 &
+  PIDS+=($!)
+  PID_NAMES+=("$name")
+}
+
+alive_or_die() { # <name> <pid>
+  if ! kill -0 "$2" 2>/dev/null; then
+    fail "cluster: $1" "$1 exited early; last lines of its log:"
+    tail -n 20 "$WORK/logs/$1.log"
+    exit 1
+  fi
+}
+
+# ---------------------------------------------------------------- preflight
+for t in go node openssl; do
+  command -v "$t" >/dev/null || { echo "e2e: $t is required" >&2; exit 1; }
+done
+[ -d "$ROOT/node_modules/@pulumi/pulumi" ] || { echo "e2e: run npm ci at the repository root first" >&2; exit 1; }
+for f in Pulumi.yaml index.ts; do
+  [ -f "$ROOT/$f" ] || { echo "e2e: $f not found at the repository root" >&2; exit 1; }
+done
+mkdir -p "$CACHE"
+rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
+
+# ---------------------------------------------------------------- 1. tools
+say "tools: building or reusing (cache: $CACHE)"
+t=$(now_ms)
+bash "$ROOT/e2e/build-tools.sh" 2>&1 | tee "$LOGDIR/build-tools.log"
+rc=${PIPESTATUS[0]}
+if [ "$rc" != 0 ] || [ ! -f "$CACHE/tools.env" ]; then
+  fail "tools" "build-tools.sh failed (see $LOGDIR/build-tools.log)"
+  echo "$PASSED passed, $FAILED failed"; exit 1
+fi
+TOOLS_SECS=$(secs_since "$t")
+timing "tools (build or reuse)" "$TOOLS_SECS"
+# shellcheck disable=SC1091
+source "$CACHE/tools.env"
+KUBECTL="$KUBERNETES_DIR/kubectl"
+PULUMI="$PULUMI_DIR/pulumi"
+pass "tools" "all tools ready in ${TOOLS_SECS}s"
+
+# ---------------------------------------------------------------- 2. cluster
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/grpc-lb-e2e.XXXXXX")
+mkdir -p "$WORK/logs" "$WORK/pki" "$WORK/etcd"
+say "work dir $WORK"
+
+# Free loopback ports, chosen by the kernel.
+read -r -a PORTS < <(node -e '
+  const net = require("net"); const out = []; let n = 0;
+  for (let i = 0; i < 5; i++) { const s = net.createServer(); s.listen(0, "127.0.0.1", () => {
+    out[i] = s.address().port; if (++n === 5) { console.log(out.join(" ")); process.exit(0); } }); }')
+ETCD_PORT=${PORTS[0]} ETCD_PEER_PORT=${PORTS[1]} API_PORT=${PORTS[2]} KCM_PORT=${PORTS[3]} SCHED_PORT=${PORTS[4]}
+
+t=$(now_ms)
+# Certificates (openssl, local CA): apiserver serving cert for 127.0.0.1 and the
+# in-cluster names, an admin client cert (system:masters), service-account keys.
+pki=$WORK/pki
+{
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=grpc-lb-e2e-ca" \
+    -keyout "$pki/ca.key" -out "$pki/ca.crt"
+  cat >"$pki/apiserver.ext" <<EOF
+subjectAltName = IP:127.0.0.1, IP:10.96.0.1, DNS:localhost, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local
+extendedKeyUsage = serverAuth
+EOF
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout "$pki/apiserver.key" -out "$pki/apiserver.csr"
+  openssl x509 -req -in "$pki/apiserver.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+    -days 1 -extfile "$pki/apiserver.ext" -out "$pki/apiserver.crt"
+  printf 'extendedKeyUsage = clientAuth\n' >"$pki/client.ext"
+  openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=grpc-lb-e2e-admin" -keyout "$pki/admin.key" -out "$pki/admin.csr"
+  openssl x509 -req -in "$pki/admin.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+    -days 1 -extfile "$pki/client.ext" -out "$pki/admin.crt"
+  openssl genrsa -out "$pki/sa.key" 2048
+  openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
+} >"$WORK/logs/openssl.log" 2>&1 || { fail "cluster: certificates" "openssl failed (see $LOGDIR/openssl.log)"; exit 1; }
+
+export KUBECONFIG=$WORK/kubeconfig
+cat >"$KUBECONFIG" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: e2e
+  cluster:
+    server: https://127.0.0.1:$API_PORT
+    certificate-authority: $pki/ca.crt
+users:
+- name: admin
+  user:
+    client-certificate: $pki/admin.crt
+    client-key: $pki/admin.key
+contexts:
+- name: e2e
+  context: {cluster: e2e, user: admin}
+current-context: e2e
+EOF
+k() { "$KUBECTL" --request-timeout=20s "$@"; }
+kwait() { "$KUBECTL" wait "$@"; } # bounded by its --timeout
+
+start_bg etcd "$ETCD_DIR/etcd" --name e2e --data-dir "$WORK/etcd" \
+  --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+  --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-cluster "e2e=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync
+ETCD_PID=${PIDS[-1]}
+
+start_bg kube-apiserver "$KUBERNETES_DIR/kube-apiserver" \
+  --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
+  --endpoint-reconciler-type none \
+  --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+  --client-ca-file "$pki/ca.crt" \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+  --service-cluster-ip-range 10.96.0.0/16 \
+  --authorization-mode Node,RBAC \
+  --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,DefaultTolerationSeconds,ResourceQuota \
+  --allow-privileged=false --profiling=false
+API_PID=${PIDS[-1]}
+
+ok=0
+for _ in $(seq 1 120); do
+  alive_or_die etcd "$ETCD_PID"; alive_or_die kube-apiserver "$API_PID"
+  if [ "$(k get --raw /readyz 2>/dev/null)" = ok ]; then ok=1; break; fi
+  sleep 0.5
+done
+[ $ok = 1 ] || { fail "cluster: apiserver" "not ready after 60s (see $LOGDIR/kube-apiserver.log)"; exit 1; }
+
+start_bg kube-controller-manager "$KUBERNETES_DIR/kube-controller-manager" \
+  --kubeconfig "$KUBECONFIG" --authentication-kubeconfig "$KUBECONFIG" --authorization-kubeconfig "$KUBECONFIG" \
+  --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --cert-dir "$WORK/kcm-certs" \
+  --leader-elect=false --use-service-account-credentials=true \
+  --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+  --service-cluster-ip-range 10.96.0.0/16 --profiling=false
+start_bg kube-scheduler "$KUBERNETES_DIR/kube-scheduler" \
+  --kubeconfig "$KUBECONFIG" --authentication-kubeconfig "$KUBECONFIG" --authorization-kubeconfig "$KUBECONFIG" \
+  --bind-address 127.0.0.1 --secure-port "$SCHED_PORT" --cert-dir "$WORK/sched-certs" \
+  --leader-elect=false --profiling=false
+# kwok: no --server-address, so it listens on nothing; it manages only nodes annotated as fake.
+start_bg kwok "$KWOK_DIR/kwok" --kubeconfig "$KUBECONFIG" \
+  --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+  --cidr 10.0.0.1/24 --node-ip 10.0.0.254 --node-lease-duration-seconds 40
+
+NODES=3
+for i in $(seq 0 $((NODES - 1))); do
+  cat <<EOF
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-$i
+  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
+  labels: {kubernetes.io/hostname: kwok-node-$i, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok}
+status:
+  allocatable: {cpu: "16", memory: 64Gi, pods: "110"}
+  capacity: {cpu: "16", memory: 64Gi, pods: "110"}
+---
+EOF
+done >"$WORK/nodes.yaml"
+k apply -f "$WORK/nodes.yaml" >"$WORK/logs/nodes.log" 2>&1 || { fail "cluster: nodes" "kubectl apply of kwok nodes failed: $(tail -n 3 "$WORK/logs/nodes.log")"; exit 1; }
+if kwait --for=condition=Ready node --all --timeout=60s >>"$WORK/logs/nodes.log" 2>&1 \
+  && kwait --for=create serviceaccount/default -n default --timeout=60s >>"$WORK/logs/nodes.log" 2>&1; then
+  CLUSTER_SECS=$(secs_since "$t")
+  timing "cluster up (certs..kwok nodes Ready)" "$CLUSTER_SECS"
+  pass "cluster" "etcd, kube-apiserver $("$KUBERNETES_DIR/kube-apiserver" --version | awk '{print $2}'), controller-manager, scheduler on 127.0.0.1; $NODES kwok nodes Ready in ${CLUSTER_SECS}s"
+else
+  fail "cluster" "kwok nodes or the default ServiceAccount not ready in 60s: $(tail -n 3 "$WORK/logs/nodes.log")"
+  exit 1
+fi
+
+# ---------------------------------------------------------------- 3. Pulumi, offline
+# The program runs from a snapshot of the working tree (tracked and untracked, not
+# ignored files) so that `pulumi stack init` / `config set` (which write the encryption
+# salt and config into Pulumi.<stack>.yaml) never touch the repository.
+PROJ=$WORK/project
+mkdir -p "$PROJ"
+(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard 2>/dev/null | while IFS= read -r -d '' f; do
+  [ -e "$f" ] || continue
+  mkdir -p "$PROJ/$(dirname "$f")"; cp -p "$f" "$PROJ/$f"
+done)
+ln -s "$ROOT/node_modules" "$PROJ/node_modules"
+[ -d "$ROOT/echo/node_modules" ] && ln -s "$ROOT/echo/node_modules" "$PROJ/echo/node_modules"
+
+export PULUMI_HOME=$WORK/pulumi-home
+export PULUMI_BACKEND_URL=file://$WORK/state
+export PULUMI_CONFIG_PASSPHRASE="e2e-$RANDOM-$RANDOM"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_SKIP_CONFIRMATIONS=true
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+# The CLI, the language host and the provider plugin come from the cache, found on PATH.
+export PATH="$PULUMI_DIR:$PULUMI_LANGUAGE_NODEJS_DIR:$PULUMI_RESOURCE_KUBERNETES_DIR:$PATH"
+mkdir -p "$WORK/state" "$PULUMI_HOME"
+
+P_LOG=""
+pul() { # <logname> <pulumi args...>: bounded run, output to logs/pulumi-<logname>.log
+  local name=$1; shift
+  P_LOG="$WORK/logs/pulumi-$name.log"
+  (cd "$PROJ" && timeout -k 20 "${GRPC_LB_E2E_PULUMI_TIMEOUT:-600}" "$PULUMI" --non-interactive --color never "$@") >"$P_LOG" 2>&1
+}
+tail_log() { tail -n "${2:-15}" "$1" | sed 's/^/    | /'; }
+ns_of() { echo "grpc-lb-$1"; }
+
+for s in "${STACKS[@]}"; do
+  if pul "init-$s" stack init "$s" && pul "config-$s" config set grpc-lb:image "$IMAGE" --stack "$s"; then
+    pass "$s: stack init" "stack $s created from the committed Pulumi.$s.yaml, grpc-lb:image=$IMAGE"
+  else
+    fail "$s: stack init" "pulumi stack init / config set failed:"; tail_log "$P_LOG"
+  fi
+done
+
+for s in "${STACKS[@]}"; do
+  t=$(now_ms)
+  if pul "preview-$s" preview --stack "$s" --diff; then
+    timing "preview $s" "$(secs_since "$t")"
+    pass "$s: preview" "succeeded ($(grep -Eo '[0-9]+ to create' "$P_LOG" | head -n1))"
+  else
+    fail "$s: preview" "failed:"; tail_log "$P_LOG" 25
+  fi
+  t=$(now_ms)
+  if pul "up-$s" up --yes --skip-preview --stack "$s"; then
+    timing "up $s" "$(secs_since "$t")"
+    pass "$s: up" "succeeded in $(secs_since "$t")s ($(grep -Eo '[0-9]+ created' "$P_LOG" | head -n1))"
+  else
+    timing "up $s (failed)" "$(secs_since "$t")"
+    fail "$s: up" "failed:"; tail_log "$P_LOG" 30
+  fi
+done
+
+# ---------------------------------------------------------------- 4. what the API server holds
+jp() { k get "$@" 2>/dev/null; }
+output_json() { (cd "$PROJ" && "$PULUMI" stack output --json --show-secrets --stack "$1" 2>/dev/null); }
+json_get() { node -e 'let v=JSON.parse(require("fs").readFileSync(0,"utf8")); for (const k of process.argv.slice(1)) v=v?.[k]; console.log(typeof v==="string"?v:JSON.stringify(v));' "$@"; }
+
+check_pods_ready() { # <ns> <count>: echo-client-0..count-1 Ready
+  local ns=$1 n=$2 i missing=()
+  for i in $(seq 0 $((n - 1))); do
+    kwait --for=condition=Ready "pod/echo-client-$i" -n "$ns" --timeout=90s >/dev/null 2>&1 || missing+=("echo-client-$i")
+  done
+  echo "${missing[*]}"
+}
+
+check_stack_in_cluster() { # <stack> <mode>
+  local s=$1 mode=$2 ns svc target policy want_target want_policy n missing
+  ns=$(ns_of "$s")
+  svc=$(jp service echo-server -n "$ns" -o jsonpath='{.spec.type}/{.spec.clusterIP}/{.spec.sessionAffinity}/{.spec.ports[0].name}/{.spec.ports[0].port}/{.spec.ports[0].appProtocol}')
+  if [ "$mode" = l4 ]; then
+    if [[ $svc =~ ^ClusterIP/[0-9.]+/None/grpc/8080/grpc$ ]]; then
+      pass "$s: Service" "echo-server is ClusterIP (${svc#ClusterIP/}) with sessionAffinity None, port grpc 8080"
+    else fail "$s: Service" "expected ClusterIP with an IP, affinity None, port grpc/8080; got '$svc'"; fi
+    want_target="echo-server.$ns.svc.cluster.local:8080"; want_policy=pick_first
+  else
+    if [[ $svc =~ ^ClusterIP/None/None/grpc/8080/grpc$ ]]; then
+      pass "$s: Service" "echo-server is headless (clusterIP None), port grpc 8080"
+    else fail "$s: Service" "expected headless (clusterIP None), port grpc/8080; got '$svc'"; fi
+    want_target="dns:///echo-server.$ns.svc.cluster.local:8080"; want_policy=round_robin
+  fi
+  target=$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="ECHO_SERVICE_TARGET")].value}')
+  policy=$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="ECHO_LB_POLICY")].value}')
+  if [ "$target" = "$want_target" ] && [ "$policy" = "$want_policy" ]; then
+    pass "$s: client target/policy" "StatefulSet echo-client: ECHO_SERVICE_TARGET=$target ECHO_LB_POLICY=$policy"
+  else
+    fail "$s: client target/policy" "want $want_target / $want_policy, StatefulSet has '$target' / '$policy'"
+  fi
+  n=$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.replicas}')
+  missing=$(check_pods_ready "$ns" "${n:-0}")
+  if [ -n "$n" ] && [ "$n" -ge 1 ] && [ -z "$missing" ]; then
+    pass "$s: client pods Ready" "echo-client-0..$((n - 1)) Ready (kwok-simulated)"
+  else
+    fail "$s: client pods Ready" "replicas='$n', not Ready within 90s: ${missing:-?}"
+  fi
+  local pods slice_pods
+  pods=$(jp pods -n "$ns" -l run=echo-server -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort | tr '\n' ' ')
+  slice_pods=""
+  for _ in $(seq 1 30); do
+    slice_pods=$(jp endpointslices -n "$ns" -l kubernetes.io/service-name=echo-server \
+      -o jsonpath='{range .items[*].endpoints[*]}{.targetRef.name}{"\n"}{end}' | sort | tr '\n' ' ')
+    [ -n "$pods" ] && [ "$slice_pods" = "$pods" ] && break
+    sleep 1
+  done
+  if [ -n "$pods" ] && [ "$slice_pods" = "$pods" ]; then
+    pass "$s: EndpointSlices" "echo-server slices list exactly the server pods: $pods"
+  else
+    fail "$s: EndpointSlices" "server pods '$pods' vs EndpointSlice targets '$slice_pods'"
+  fi
+}
+
+check_outputs() { # <stack> <mode>
+  local s=$1 mode=$2 ns out problems=() pod cmd n i
+  ns=$(ns_of "$s")
+  out=$(output_json "$s")
+  if [ -z "$out" ]; then fail "$s: outputs" "pulumi stack output --json returned nothing"; return; fi
+  [ "$(json_get mode <<<"$out")" = "$mode" ] || problems+=("mode=$(json_get mode <<<"$out")")
+  [ "$(json_get namespace <<<"$out")" = "$ns" ] || problems+=("namespace=$(json_get namespace <<<"$out")")
+  k get namespace "$ns" >/dev/null 2>&1 || problems+=("namespace $ns missing in cluster")
+  [ "$(json_get target <<<"$out")" = "$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="ECHO_SERVICE_TARGET")].value}')" ] || problems+=("target differs from the StatefulSet's")
+  [ "$(json_get lbPolicy <<<"$out")" = "$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="ECHO_LB_POLICY")].value}')" ] || problems+=("lbPolicy differs from the StatefulSet's")
+  [ "$(json_get image <<<"$out")" = "$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.template.spec.containers[0].image}')" ] || problems+=("image differs from the StatefulSet's")
+  n=$(json_get clientPods length <<<"$out")
+  [ "$n" = "$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.replicas}')" ] || problems+=("clientPods has $n names, StatefulSet replicas differ")
+  for ((i = 0; i < ${n:-0}; i++)); do
+    pod=$(json_get clientPods "$i" <<<"$out")
+    k get pod "$pod" -n "$ns" >/dev/null 2>&1 || problems+=("clientPods[$i]=$pod does not exist")
+    cmd=$(json_get logCommands "$i" <<<"$out")
+    [ "$cmd" = "kubectl logs -f -n $ns $pod" ] || problems+=("logCommands[$i]='$cmd'")
+    read -r -a words <<<"$cmd"
+    k get namespace "${words[4]:-x}" >/dev/null 2>&1 && k get pod "${words[5]:-x}" -n "${words[4]:-x}" >/dev/null 2>&1 \
+      || problems+=("logCommands[$i] names no existing pod")
+  done
+  [ "$(json_get getPodsCommand <<<"$out")" = "kubectl get pods -n $ns -l run=echo-client" ] || problems+=("getPodsCommand=$(json_get getPodsCommand <<<"$out")")
+  if [ ${#problems[@]} -eq 0 ]; then
+    pass "$s: outputs match cluster" "mode, namespace, target, lbPolicy, image, $n clientPods and logCommands all match"
+  else
+    fail "$s: outputs match cluster" "$(IFS=';'; echo "${problems[*]}")"
+  fi
+}
+
+check_pod_security() { # <stack>
+  local s=$1 ns enforce npods out
+  ns=$(ns_of "$s")
+  enforce=$(jp namespace "$ns" -o jsonpath='{.metadata.labels.pod-security\.kubernetes\.io/enforce}')
+  npods=$(jp pods -n "$ns" -o name | wc -l)
+  if [ "$enforce" = restricted ] && [ "$npods" -ge 2 ]; then
+    pass "$s: stack pods admitted" "namespace enforces restricted; $npods stack pods admitted"
+  else
+    fail "$s: stack pods admitted" "enforce label '$enforce', $npods pods in $ns"
+  fi
+  out=$(k apply -n "$ns" -f - 2>&1 <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: e2e-psa-violator}
+spec:
+  containers:
+  - name: c
+    image: $IMAGE
+    securityContext: {privileged: true, runAsUser: 0}
+EOF
+)
+  if grep -q 'violates PodSecurity "restricted' <<<"$out"; then
+    pass "$s: non-compliant pod rejected" "$(grep -o 'violates PodSecurity "restricted[^"]*"' <<<"$out" | head -n1)"
+  else
+    fail "$s: non-compliant pod rejected" "a privileged root pod was not rejected: $out"
+    k delete pod e2e-psa-violator -n "$ns" --wait=false >/dev/null 2>&1
+  fi
+}
+
+declare -A MODE_OF=([l4]=l4 [clientside]=clientside)
+for s in "${STACKS[@]}"; do
+  if k get namespace "$(ns_of "$s")" >/dev/null 2>&1; then
+    check_stack_in_cluster "$s" "${MODE_OF[$s]}"
+    check_outputs "$s" "${MODE_OF[$s]}"
+    check_pod_security "$s"
+  else
+    fail "$s: cluster state" "namespace $(ns_of "$s") does not exist (up failed?)"
+  fi
+done
+both=$(k get namespaces -o name 2>/dev/null | grep -c 'namespace/grpc-lb-\(l4\|clientside\)$')
+if [ "$both" = 2 ]; then pass "both stacks live" "grpc-lb-l4 and grpc-lb-clientside side by side"; else fail "both stacks live" "$both of 2 namespaces present"; fi
+
+# ---------------------------------------------------------------- 5. second up, scaling
+for s in "${STACKS[@]}"; do
+  t=$(now_ms)
+  if pul "noop-$s" up --yes --expect-no-changes --stack "$s"; then
+    timing "up $s (no changes)" "$(secs_since "$t")"
+    pass "$s: second up" "no changes"
+  else
+    fail "$s: second up" "pulumi up --expect-no-changes failed:"; tail_log "$P_LOG" 25
+  fi
+done
+
+s=l4; ns=$(ns_of $s)
+if pul "scale-config" config set grpc-lb:clientReplicas 3 --stack $s; then
+  t=$(now_ms)
+  if pul "scale-up" up --yes --skip-preview --stack $s; then
+    timing "up l4 (clientReplicas 2->3)" "$(secs_since "$t")"
+    out=$(output_json $s)
+    pods=$(json_get clientPods <<<"$out")
+    missing=$(check_pods_ready "$ns" 3)
+    if [ "$pods" = '["echo-client-0","echo-client-1","echo-client-2"]' ] && [ -z "$missing" ] \
+      && [ "$(json_get logCommands 2 <<<"$out")" = "kubectl logs -f -n $ns echo-client-2" ]; then
+      pass "l4: clientReplicas 2->3" "outputs list echo-client-0..2 with their log commands; the 3 pods are Ready"
+    else
+      fail "l4: clientReplicas 2->3" "clientPods=$pods, not Ready: ${missing:-none}"
+    fi
+  else
+    fail "l4: clientReplicas 2->3" "pulumi up failed:"; tail_log "$P_LOG" 25
+  fi
+else
+  fail "l4: clientReplicas 2->3" "config set failed"; tail_log "$P_LOG"
+fi
+
+# ---------------------------------------------------------------- 6. bad mode
+bad=badmode
+if pul "init-bad" stack init $bad && pul "config-bad" config set grpc-lb:mode roundrobin --stack $bad \
+  && pul "config-bad2" config set grpc-lb:image "$IMAGE" --stack $bad; then
+  t=$(now_ms)
+  if pul "preview-bad" preview --stack $bad; then
+    fail "bad mode: preview fails" "preview with grpc-lb:mode=roundrobin succeeded"
+  else
+    msg=$(grep -m1 -E 'mode' "$P_LOG")
+    if grep -q 'roundrobin' "$P_LOG" && grep -q 'l4' "$P_LOG" && grep -q 'clientside' "$P_LOG"; then
+      pass "bad mode: preview fails" "clear message: ${msg## }"
+    else
+      fail "bad mode: preview fails" "failed, but without naming the value and the allowed modes:"; tail_log "$P_LOG" 20
+    fi
+  fi
+  (cd "$PROJ" && "$PULUMI" stack export --stack $bad >"$WORK/bad-export.json" 2>/dev/null)
+  nres=$(json_get deployment resources length <"$WORK/bad-export.json" 2>/dev/null)
+  if ! k get namespace grpc-lb-$bad >/dev/null 2>&1 && { [ "${nres:-undefined}" = undefined ] || [ "${nres:-0}" = 0 ]; }; then
+    pass "bad mode: nothing created" "no namespace grpc-lb-$bad, no resources in the stack"
+  else
+    fail "bad mode: nothing created" "namespace present or stack has ${nres} resources"
+  fi
+  pul "rm-bad" stack rm --yes --force $bad || true
+else
+  fail "bad mode: preview fails" "could not create the stack:"; tail_log "$P_LOG"
+fi
+
+# ---------------------------------------------------------------- 7. destroy
+for s in "${STACKS[@]}"; do
+  ns=$(ns_of "$s")
+  t=$(now_ms)
+  if pul "destroy-$s" destroy --yes --skip-preview --stack "$s"; then
+    timing "destroy $s" "$(secs_since "$t")"
+    gone=0
+    for _ in $(seq 1 60); do
+      k get namespace "$ns" >/dev/null 2>&1 || { gone=1; break; }
+      sleep 1
+    done
+    if [ $gone = 1 ]; then pass "$s: destroy" "pulumi destroy removed everything; namespace $ns gone"
+    else fail "$s: destroy" "namespace $ns still present 60s after destroy: $(jp namespace "$ns" -o jsonpath='{.status.phase}')"; fi
+  else
+    timing "destroy $s (failed)" "$(secs_since "$t")"
+    fail "$s: destroy" "pulumi destroy failed:"; tail_log "$P_LOG" 25
+  fi
+  if pul "rm-$s" stack rm --yes "$s"; then pass "$s: stack rm" "stack removed"
+  else fail "$s: stack rm" "pulumi stack rm failed:"; tail_log "$P_LOG"; fi
+done
+nleft=$(k get all,endpointslices,networkpolicies -A -l app.kubernetes.io/part-of=grpc-lb -o name 2>/dev/null | wc -l)
+if [ "$nleft" = 0 ]; then pass "nothing left in the cluster" "no object labelled app.kubernetes.io/part-of=grpc-lb"
+else fail "nothing left in the cluster" "$nleft objects labelled app.kubernetes.io/part-of=grpc-lb remain"; fi
+
+# ---------------------------------------------------------------- report
+ver() { "$@" 2>/dev/null | head -n1; }
+{
+  echo
+  echo "== e2e report"
+  echo "tools (cache $CACHE):"
+  echo "  pulumi                      $(ver "$PULUMI" version)   (cold build ${PULUMI_BUILD_SECONDS}s)"
+  echo "  pulumi-language-nodejs      $PULUMI_LANGUAGE_NODEJS_VERSION (minimal host, see e2e/tools/pulumi-language-nodejs)   (cold build ${PULUMI_LANGUAGE_NODEJS_BUILD_SECONDS}s)"
+  echo "  pulumi-resource-kubernetes  $PULUMI_RESOURCE_KUBERNETES_VERSION (@pulumi/kubernetes SDK $(node -p 'require(process.argv[1]).version' "$ROOT/node_modules/@pulumi/kubernetes/package.json"))   (cold build ${PULUMI_RESOURCE_KUBERNETES_BUILD_SECONDS}s)"
+  echo "  kubernetes                  $(ver "$KUBERNETES_DIR/kube-apiserver" --version) (apiserver, controller-manager, scheduler, $(ver "$KUBECTL" version --client | tr -d '\n'))   (cold build ${KUBERNETES_BUILD_SECONDS}s)"
+  echo "  kwok                        $KWOK_VERSION   (cold build ${KWOK_BUILD_SECONDS}s)"
+  echo "  etcd                        $(ver "$ETCD_DIR/etcd" --version)   (cold build ${ETCD_BUILD_SECONDS}s)"
+  echo "  node $(node --version), $(go version | awk '{print $3}')"
+  echo "timings:"
+  printf '  %s\n' "${TIMINGS[@]}"
+  echo "  total run                          $(( $(date +%s) - RUN_START ))s"
+  echo "simulated: kwok nodes and pods (pods are scheduled, get an IP and turn Ready; no container"
+  echo "  runs, no image is pulled, probes are not executed, no traffic flows). Real: etcd, the API"
+  echo "  server's validation, admission (Pod Security restricted), controllers (Deployment,"
+  echo "  StatefulSet, EndpointSlice, namespace deletion), scheduler, Pulumi CLI, engine, provider."
+  echo "logs: $LOGDIR"
+  if [ ${#FAILURES[@]} -gt 0 ]; then echo "failed checks:"; printf '  - %s\n' "${FAILURES[@]}"; fi
+} | tee "$LOGDIR/report.txt"
+cleanup
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
