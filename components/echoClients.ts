@@ -1,0 +1,79 @@
+// The clients: StatefulSet `echo-client`, so the pod names echo-client-0..N-1 are
+// known at deploy time and can be printed as ready-to-run `kubectl logs` commands.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
+import { CLIENT_NAME, ModeSettings } from "./mode";
+import { WorkloadLabels } from "./labels";
+import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
+
+/** The client stops its loops and prints its final table well within this. */
+export const CLIENT_TERMINATION_GRACE_SECONDS = 10;
+
+export interface EchoClientsArgs {
+  namespace: pulumi.Input<string>;
+  image: pulumi.Input<string>;
+  imagePullPolicy: string;
+  replicas: number;
+  concurrency: number;
+  settings: ModeSettings;
+  labels: WorkloadLabels;
+}
+
+export class EchoClients extends pulumi.ComponentResource {
+  readonly statefulSet: k8s.apps.v1.StatefulSet;
+  /** echo-client-0 .. echo-client-(replicas-1). */
+  readonly podNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: EchoClientsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("grpc-lb:index:EchoClients", name, {}, opts);
+    const { labels } = args;
+
+    this.statefulSet = new k8s.apps.v1.StatefulSet(
+      CLIENT_NAME,
+      {
+        metadata: { name: CLIENT_NAME, namespace: args.namespace, labels: labels.pod, annotations: AWAIT_TIMEOUT_ANNOTATION },
+        spec: {
+          replicas: args.replicas,
+          // Start and stop all clients at once: they do not depend on each other.
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: labels.selector },
+          revisionHistoryLimit: 3,
+          template: {
+            metadata: { labels: labels.pod },
+            spec: {
+              ...hardenedPodFields(),
+              terminationGracePeriodSeconds: CLIENT_TERMINATION_GRACE_SECONDS,
+              containers: [
+                {
+                  name: CLIENT_NAME,
+                  image: args.image,
+                  imagePullPolicy: args.imagePullPolicy,
+                  // Same image as the server, whose default command runs the server.
+                  command: ["node", "dist/echo/client.js"],
+                  env: [
+                    { name: "ECHO_SERVICE_TARGET", value: args.settings.target },
+                    { name: "ECHO_LB_POLICY", value: args.settings.lbPolicy },
+                    { name: "ECHO_CONCURRENCY", value: String(args.concurrency) },
+                    { name: "ECHO_LOG_FORMAT", value: "text" },
+                  ],
+                  resources: {
+                    requests: { cpu: "50m", memory: "64Mi" },
+                    limits: { cpu: "250m", memory: "128Mi" },
+                  },
+                  securityContext: restrictedContainerSecurityContext(),
+                },
+              ],
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    this.podNames = this.statefulSet.metadata.name.apply((setName) =>
+      Array.from({ length: args.replicas }, (_, i) => `${setName}-${i}`),
+    );
+    this.registerOutputs({ statefulSet: this.statefulSet.metadata.name, podNames: this.podNames });
+  }
+}

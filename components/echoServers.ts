@@ -1,0 +1,154 @@
+// The server side: Deployment `echo-server`, the Service clients address (its shape
+// comes from the mode), and a NetworkPolicy that admits only the echo clients.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
+import { GRPC_PORT, GRPC_PORT_NAME, ModeSettings, SERVER_NAME } from "./mode";
+import { WorkloadLabels } from "./labels";
+import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
+
+/** Health service names the server registers (grpc.health.v1). */
+export const HEALTH_SERVICE_ECHO = "com.example.grpc.EchoService";
+
+/**
+ * Shutdown timing, all from these numbers: on deletion the pod first pauses in
+ * preStop while endpoints and kube-proxy / DNS caches drop it, then gets SIGTERM,
+ * turns NOT_SERVING and finishes in-flight calls within SHUTDOWN_GRACE_MS.
+ */
+export const PRESTOP_SLEEP_SECONDS = 5;
+export const SHUTDOWN_GRACE_MS = 10_000;
+const TERMINATION_MARGIN_SECONDS = 5;
+export const SERVER_TERMINATION_GRACE_SECONDS =
+  PRESTOP_SLEEP_SECONDS + Math.ceil(SHUTDOWN_GRACE_MS / 1000) + TERMINATION_MARGIN_SECONDS;
+
+/** How long an aged-out connection may finish its calls after GOAWAY. */
+export const MAX_CONNECTION_AGE_GRACE_MS = 10_000;
+
+export interface EchoServersArgs {
+  namespace: pulumi.Input<string>;
+  image: pulumi.Input<string>;
+  imagePullPolicy: string;
+  replicas: number;
+  settings: ModeSettings;
+  labels: WorkloadLabels;
+  /** Selector of the pods allowed to call the servers. */
+  clientSelector: Record<string, string>;
+}
+
+export class EchoServers extends pulumi.ComponentResource {
+  readonly deployment: k8s.apps.v1.Deployment;
+  readonly service: k8s.core.v1.Service;
+  readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+
+  constructor(name: string, args: EchoServersArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("grpc-lb:index:EchoServers", name, {}, opts);
+    const { namespace, labels } = args;
+
+    this.deployment = new k8s.apps.v1.Deployment(
+      SERVER_NAME,
+      {
+        metadata: { name: SERVER_NAME, namespace, labels: labels.pod, annotations: AWAIT_TIMEOUT_ANNOTATION },
+        spec: {
+          replicas: args.replicas,
+          selector: { matchLabels: labels.selector },
+          // Keep full capacity during a rollout: a new pod must be ready before an old one goes.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          revisionHistoryLimit: 3,
+          template: {
+            metadata: { labels: labels.pod },
+            spec: {
+              ...hardenedPodFields(),
+              terminationGracePeriodSeconds: SERVER_TERMINATION_GRACE_SECONDS,
+              containers: [
+                {
+                  name: SERVER_NAME,
+                  image: args.image,
+                  imagePullPolicy: args.imagePullPolicy,
+                  ports: [{ name: GRPC_PORT_NAME, containerPort: GRPC_PORT, protocol: "TCP" }],
+                  env: [
+                    { name: "PORT", value: String(GRPC_PORT) },
+                    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                    { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+                    { name: "MAX_CONNECTION_AGE_MS", value: String(args.settings.maxConnectionAgeMs) },
+                    { name: "MAX_CONNECTION_AGE_GRACE_MS", value: String(MAX_CONNECTION_AGE_GRACE_MS) },
+                    { name: "SHUTDOWN_GRACE_MS", value: String(SHUTDOWN_GRACE_MS) },
+                    // The clients' logs already say who answered each call.
+                    { name: "LOG_REQUESTS", value: "false" },
+                  ],
+                  // Native gRPC probes call grpc.health.v1 on the serving port: readiness
+                  // asks for the echo service, liveness for the server as a whole.
+                  readinessProbe: {
+                    grpc: { port: GRPC_PORT, service: HEALTH_SERVICE_ECHO },
+                    periodSeconds: 5,
+                    timeoutSeconds: 2,
+                    failureThreshold: 2,
+                  },
+                  livenessProbe: {
+                    grpc: { port: GRPC_PORT, service: "" },
+                    periodSeconds: 10,
+                    timeoutSeconds: 2,
+                    failureThreshold: 3,
+                  },
+                  // The native sleep action needs no sleep binary in the image (Kubernetes >= 1.30).
+                  lifecycle: { preStop: { sleep: { seconds: PRESTOP_SLEEP_SECONDS } } },
+                  resources: {
+                    requests: { cpu: "50m", memory: "64Mi" },
+                    limits: { cpu: "500m", memory: "256Mi" },
+                  },
+                  securityContext: restrictedContainerSecurityContext(),
+                },
+              ],
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    this.service = new k8s.core.v1.Service(
+      SERVER_NAME,
+      {
+        metadata: { name: SERVER_NAME, namespace, labels: labels.pod },
+        spec: {
+          ...args.settings.service,
+          selector: labels.selector,
+          ports: [
+            { name: GRPC_PORT_NAME, port: GRPC_PORT, targetPort: GRPC_PORT_NAME, protocol: "TCP", appProtocol: "grpc" },
+          ],
+        },
+      },
+      {
+        parent: this,
+        // clusterIP is immutable, and an apply that drops "None" leaves the Service
+        // headless: switching a stack's mode must delete the Service and create it
+        // again, deleting first because the name stays the same.
+        replaceOnChanges: ["spec.clusterIP"],
+        deleteBeforeReplace: true,
+      },
+    );
+
+    this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
+      `${SERVER_NAME}-allow-clients`,
+      {
+        metadata: { name: `${SERVER_NAME}-allow-clients`, namespace, labels: labels.pod },
+        spec: {
+          podSelector: { matchLabels: labels.selector },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [{ podSelector: { matchLabels: args.clientSelector } }],
+              ports: [{ protocol: "TCP", port: GRPC_PORT }],
+            },
+          ],
+        },
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({
+      deployment: this.deployment.metadata.name,
+      service: this.service.metadata.name,
+      networkPolicy: this.networkPolicy.metadata.name,
+    });
+  }
+}

@@ -1,0 +1,63 @@
+// The one place that says what a load-balancing mode means: how the Service looks,
+// how clients address it, which gRPC policy they use, and whether servers age out
+// connections. Everything else reads these settings instead of testing the mode.
+
+export const MODES = ["l4", "clientside"] as const;
+export type Mode = (typeof MODES)[number];
+
+export type LbPolicy = "pick_first" | "round_robin";
+
+export const SERVER_NAME = "echo-server";
+export const CLIENT_NAME = "echo-client";
+export const GRPC_PORT = 8080;
+export const GRPC_PORT_NAME = "grpc";
+
+export interface ServiceShape {
+  type: "ClusterIP";
+  /** "None" makes the Service headless: DNS returns one A record per ready pod. */
+  clusterIP?: "None";
+  sessionAffinity: "None";
+}
+
+export interface ModeSettings {
+  service: ServiceShape;
+  /** ECHO_SERVICE_TARGET of the clients. */
+  target: string;
+  lbPolicy: LbPolicy;
+  /** MAX_CONNECTION_AGE_MS of the servers; 0 = never close a connection for age. */
+  maxConnectionAgeMs: number;
+}
+
+export function isMode(value: string): value is Mode {
+  return (MODES as readonly string[]).includes(value);
+}
+
+export function serviceHost(namespace: string): string {
+  return `${SERVER_NAME}.${namespace}.svc.cluster.local`;
+}
+
+export function modeSettings(mode: Mode, namespace: string, maxConnectionAgeMs: number): ModeSettings {
+  const hostPort = `${serviceHost(namespace)}:${GRPC_PORT}`;
+  switch (mode) {
+    case "l4":
+      // One virtual IP: kube-proxy picks a pod per TCP connection, and a gRPC
+      // channel keeps one connection, so each client sticks to one pod. Ageing
+      // connections out would blur exactly what this mode is here to show.
+      return {
+        service: { type: "ClusterIP", sessionAffinity: "None" },
+        target: hostPort,
+        lbPolicy: "pick_first",
+        maxConnectionAgeMs: 0,
+      };
+    case "clientside":
+      // Headless: the dns resolver sees every ready pod and round_robin uses them
+      // all. grpc-js re-resolves only when a connection drops, so the servers close
+      // connections after maxConnectionAgeMs to let clients find new pods.
+      return {
+        service: { type: "ClusterIP", clusterIP: "None", sessionAffinity: "None" },
+        target: `dns:///${hostPort}`,
+        lbPolicy: "round_robin",
+        maxConnectionAgeMs,
+      };
+  }
+}

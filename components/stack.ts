@@ -1,0 +1,79 @@
+// The whole program for one validated config: namespace, image, servers, clients,
+// and the stack outputs. index.ts calls it once; tests call it once per config.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig } from "./config";
+import { EchoClients } from "./echoClients";
+import { EchoImage } from "./echoImage";
+import { EchoServers } from "./echoServers";
+import { workloadLabels } from "./labels";
+import { CLIENT_NAME, LbPolicy, Mode, SERVER_NAME, modeSettings } from "./mode";
+import { restrictedNamespace } from "./namespace";
+
+export interface EchoStackOutputs {
+  mode: pulumi.Output<Mode>;
+  namespace: pulumi.Output<string>;
+  target: pulumi.Output<string>;
+  lbPolicy: pulumi.Output<LbPolicy>;
+  image: pulumi.Output<string>;
+  clientPods: pulumi.Output<string[]>;
+  logCommands: pulumi.Output<string[]>;
+  getPodsCommand: pulumi.Output<string>;
+}
+
+export interface EchoStack {
+  namespace: k8s.core.v1.Namespace;
+  image: EchoImage;
+  servers: EchoServers;
+  clients: EchoClients;
+  outputs: EchoStackOutputs;
+}
+
+export function deployEchoStack(config: StackConfig): EchoStack {
+  const settings = modeSettings(config.mode, config.namespace, config.maxConnectionAgeMs);
+  const serverLabels = workloadLabels(SERVER_NAME, "server", config.namespace);
+  const clientLabels = workloadLabels(CLIENT_NAME, "client", config.namespace);
+
+  const namespace = restrictedNamespace(config.namespace);
+  // Everything below uses the Namespace's output, so it is created first and deleted last.
+  const ns = namespace.metadata.name;
+  const image = new EchoImage("echo", { source: config.image });
+  const servers = new EchoServers("echo-server", {
+    namespace: ns,
+    image: image.reference,
+    imagePullPolicy: image.pullPolicy,
+    replicas: config.serverReplicas,
+    settings,
+    labels: serverLabels,
+    clientSelector: clientLabels.selector,
+  });
+  const clients = new EchoClients("echo-client", {
+    namespace: ns,
+    image: image.reference,
+    imagePullPolicy: image.pullPolicy,
+    replicas: config.clientReplicas,
+    concurrency: config.clientConcurrency,
+    settings,
+    labels: clientLabels,
+  });
+
+  const selector = Object.entries(clientLabels.selector).map(([k, v]) => `${k}=${v}`).join(",");
+  return {
+    namespace,
+    image,
+    servers,
+    clients,
+    outputs: {
+      mode: pulumi.output(config.mode),
+      namespace: ns,
+      target: pulumi.output(settings.target),
+      lbPolicy: pulumi.output(settings.lbPolicy),
+      image: image.reference,
+      clientPods: clients.podNames,
+      logCommands: pulumi
+        .all([ns, clients.podNames])
+        .apply(([name, pods]) => pods.map((pod) => `kubectl logs -f -n ${name} ${pod}`)),
+      getPodsCommand: pulumi.interpolate`kubectl get pods -n ${ns} -l ${selector}`,
+    },
+  };
+}

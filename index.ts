@@ -1,0 +1,21 @@
+// Deploys the echo service in the load-balancing mode the stack's config chooses
+// (Pulumi.l4.yaml, Pulumi.clientside.yaml). Reads config, composes, exports.
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, readStackConfig } from "./components/config";
+import { deployEchoStack } from "./components/stack";
+
+const config = readStackConfig(
+  new pulumi.Config(CONFIG_NAMESPACE),
+  pulumi.getStack(),
+  Object.keys(pulumi.runtime.allConfig()),
+);
+const { outputs } = deployEchoStack(config);
+
+export const mode = outputs.mode;
+export const namespace = outputs.namespace;
+export const target = outputs.target;
+export const lbPolicy = outputs.lbPolicy;
+export const image = outputs.image;
+export const clientPods = outputs.clientPods;
+export const logCommands = outputs.logCommands;
+export const getPodsCommand = outputs.getPodsCommand;
