@@ -1,0 +1,278 @@
+// Both modes in one run: what each resource looks like, and that the pieces fit
+// together (selectors, ports, probes, hardening, namespace, network policy).
+import { strict as assert } from "node:assert";
+import type * as k8s from "@pulumi/kubernetes";
+import { MockRun, Registration, mockRun } from "./support/mockRun";
+
+type Deployment = k8s.types.output.apps.v1.Deployment;
+type StatefulSet = k8s.types.output.apps.v1.StatefulSet;
+type Service = k8s.types.output.core.v1.Service;
+type Namespace = k8s.types.output.core.v1.Namespace;
+type NetworkPolicy = k8s.types.output.networking.v1.NetworkPolicy;
+type PodTemplate = k8s.types.output.core.v1.PodTemplateSpec;
+type Container = k8s.types.output.core.v1.Container;
+
+const T = {
+  namespace: "kubernetes:core/v1:Namespace",
+  deployment: "kubernetes:apps/v1:Deployment",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  service: "kubernetes:core/v1:Service",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  image: "docker:index/image:Image",
+};
+
+function manifest<M>(r: Registration): M {
+  return r.inputs as unknown as M;
+}
+
+function env(container: Container): Record<string, string | undefined> {
+  return Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
+}
+
+function isSubset(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+const NS = "grpc-lb-test";
+const HOST = `echo-server.${NS}.svc.cluster.local:8080`;
+
+const expectations = {
+  l4: {
+    service: { type: "ClusterIP", sessionAffinity: "None", clusterIP: undefined },
+    target: HOST,
+    policy: "pick_first",
+    maxConnectionAgeMs: "0",
+  },
+  clientside: {
+    service: { type: "ClusterIP", sessionAffinity: "None", clusterIP: "None" },
+    target: `dns:///${HOST}`,
+    policy: "round_robin",
+    maxConnectionAgeMs: "30000",
+  },
+} as const;
+
+for (const mode of ["l4", "clientside"] as const) {
+  describe(`mode ${mode}`, () => {
+    const expected = expectations[mode];
+    let run: MockRun;
+    let deployment: Deployment;
+    let statefulSet: StatefulSet;
+    let service: Service;
+    let server: Container;
+    let client: Container;
+
+    before(async () => {
+      run = await mockRun({ mode });
+      deployment = manifest(run.recorder.one(T.deployment));
+      statefulSet = manifest(run.recorder.one(T.statefulSet));
+      service = manifest(run.recorder.one(T.service));
+      server = deployment.spec.template.spec.containers[0];
+      client = statefulSet.spec.template.spec.containers[0];
+    });
+
+    it("registers the namespace, image, servers, clients and network policy, each once", () => {
+      assert.deepEqual(run.recorder.seen(), [
+        "docker:index/image:Image::echo",
+        "grpc-lb:index:EchoClients::echo-client",
+        "grpc-lb:index:EchoImage::echo",
+        "grpc-lb:index:EchoServers::echo-server",
+        "kubernetes:apps/v1:Deployment::echo-server",
+        "kubernetes:apps/v1:StatefulSet::echo-client",
+        "kubernetes:core/v1:Namespace::namespace",
+        "kubernetes:core/v1:Service::echo-server",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy::echo-server-allow-clients",
+      ]);
+    });
+
+    it(`gives Service echo-server the ${mode} shape, port 8080 named grpc`, () => {
+      assert.equal(service.metadata.name, "echo-server");
+      assert.equal(service.spec.type, expected.service.type);
+      assert.equal(service.spec.sessionAffinity, expected.service.sessionAffinity);
+      assert.equal(service.spec.clusterIP, expected.service.clusterIP);
+      assert.deepEqual(service.spec.ports, [
+        { name: "grpc", port: 8080, targetPort: "grpc", protocol: "TCP", appProtocol: "grpc" },
+      ]);
+    });
+
+    it("replaces the Service, deleting it first, when clusterIP changes (mode switch)", () => {
+      const registration = run.recorder.one(T.service);
+      assert.deepEqual(registration.replaceOnChanges, ["spec.clusterIP"]);
+      assert.equal(registration.deleteBeforeReplace, true);
+    });
+
+    it(`points clients at ${expected.target} with ${expected.policy}`, () => {
+      assert.deepEqual(env(client), {
+        ECHO_SERVICE_TARGET: expected.target,
+        ECHO_LB_POLICY: expected.policy,
+        ECHO_CONCURRENCY: "4",
+        ECHO_LOG_FORMAT: "text",
+      });
+      assert.equal(run.outputs.target, expected.target);
+      assert.equal(run.outputs.lbPolicy, expected.policy);
+      assert.equal(run.outputs.mode, mode);
+    });
+
+    it(`sets the servers' MAX_CONNECTION_AGE_MS to ${expected.maxConnectionAgeMs}`, () => {
+      assert.deepEqual(env(server), {
+        PORT: "8080",
+        POD_NAME: undefined,
+        POD_IP: undefined,
+        MAX_CONNECTION_AGE_MS: expected.maxConnectionAgeMs,
+        MAX_CONNECTION_AGE_GRACE_MS: "10000",
+        SHUTDOWN_GRACE_MS: "10000",
+        LOG_REQUESTS: "false",
+      });
+      const fieldPaths = Object.fromEntries(
+        (server.env ?? []).filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom.fieldRef.fieldPath]),
+      );
+      assert.deepEqual(fieldPaths, { POD_NAME: "metadata.name", POD_IP: "status.podIP" });
+    });
+
+    it("runs 3 server replicas (Deployment) and 2 clients (Parallel StatefulSet running the client)", () => {
+      assert.equal(deployment.metadata.name, "echo-server");
+      assert.equal(deployment.spec.replicas, 3);
+      assert.equal(statefulSet.metadata.name, "echo-client");
+      assert.equal(statefulSet.spec.replicas, 2);
+      assert.equal(statefulSet.spec.podManagementPolicy, "Parallel");
+      assert.deepEqual(client.command, ["node", "dist/echo/client.js"]);
+      assert.equal(server.command, undefined, "the server runs the image's default CMD");
+    });
+
+    it("selects the server pods, and only them, from the Service, Deployment and NetworkPolicy", () => {
+      const podLabels = deployment.spec.template.metadata.labels;
+      const clientLabels = statefulSet.spec.template.metadata.labels;
+      assert.equal(podLabels.run, "echo-server");
+      assert.equal(clientLabels.run, "echo-client");
+      assert.equal(podLabels["app.kubernetes.io/name"], "echo-server");
+      assert.equal(clientLabels["app.kubernetes.io/component"], "client");
+      const policy = manifest<NetworkPolicy>(run.recorder.one(T.networkPolicy));
+      for (const selector of [service.spec.selector, deployment.spec.selector.matchLabels, policy.spec.podSelector.matchLabels]) {
+        assert.ok(Object.keys(selector).length > 0);
+        assert.ok(isSubset(selector, podLabels), `${JSON.stringify(selector)} must match the server pods`);
+        assert.ok(!isSubset(selector, clientLabels), `${JSON.stringify(selector)} must not match the client pods`);
+      }
+      assert.ok(isSubset(statefulSet.spec.selector.matchLabels, clientLabels));
+    });
+
+    it("has the Service's targetPort, the container port and both gRPC probes on one port", () => {
+      const ports = server.ports ?? [];
+      assert.equal(ports.length, 1);
+      const [port] = ports;
+      assert.deepEqual(port, { name: "grpc", containerPort: 8080, protocol: "TCP" });
+      const targetPort = service.spec.ports[0].targetPort;
+      assert.ok(targetPort === port.name || targetPort === port.containerPort, `targetPort ${targetPort}`);
+      assert.deepEqual(server.readinessProbe.grpc, { port: port.containerPort, service: "com.example.grpc.EchoService" });
+      assert.deepEqual(server.livenessProbe.grpc, { port: port.containerPort, service: "" });
+      assert.equal(server.readinessProbe.httpGet, undefined);
+      assert.equal(server.readinessProbe.exec, undefined);
+    });
+
+    it("gives the servers time to drain: preStop sleep + shutdown grace < termination grace", () => {
+      const spec = deployment.spec.template.spec;
+      const pause = server.lifecycle.preStop.sleep.seconds;
+      assert.equal(pause, 5);
+      assert.equal(server.lifecycle.preStop.exec, undefined, "no sleep binary needed in the image");
+      const shutdownSeconds = Number(env(server).SHUTDOWN_GRACE_MS) / 1000;
+      assert.equal(spec.terminationGracePeriodSeconds, 20);
+      assert.ok(spec.terminationGracePeriodSeconds > pause + shutdownSeconds);
+      assert.deepEqual(deployment.spec.strategy.rollingUpdate, { maxUnavailable: 0, maxSurge: 1 });
+    });
+
+    it("hardens every pod template for Pod Security restricted", () => {
+      const templates = run.recorder.registrations
+        .map((r) => ({ r, template: (r.inputs.spec as { template?: PodTemplate } | undefined)?.template }))
+        .filter((t) => t.template !== undefined);
+      assert.deepEqual(templates.map((t) => t.r.type).sort(), [T.deployment, T.statefulSet]);
+      for (const { r, template } of templates) {
+        const spec = template!.spec;
+        const where = `${r.type} ${r.name}`;
+        assert.deepEqual(
+          spec.securityContext,
+          { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+          where,
+        );
+        assert.equal(spec.automountServiceAccountToken, false, where);
+        assert.equal(spec.hostNetwork, undefined, where);
+        assert.equal(spec.volumes, undefined, where);
+        assert.ok(spec.containers.length > 0, where);
+        for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) {
+          assert.deepEqual(
+            container.securityContext,
+            {
+              runAsNonRoot: true,
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ["ALL"] },
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            `${where} container ${container.name}`,
+          );
+          assert.ok(container.resources.requests.cpu && container.resources.requests.memory, where);
+          assert.ok(container.resources.limits.cpu && container.resources.limits.memory, where);
+        }
+      }
+    });
+
+    it("creates the namespace enforcing Pod Security restricted, and puts everything in it", () => {
+      const namespace = manifest<Namespace>(run.recorder.one(T.namespace));
+      assert.equal(namespace.metadata.name, NS);
+      assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+      assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce-version"], "latest");
+      assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
+      assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/audit"], "restricted");
+      for (const type of [T.deployment, T.statefulSet, T.service, T.networkPolicy]) {
+        assert.equal(manifest<{ metadata: { namespace: string } }>(run.recorder.one(type)).metadata.namespace, NS, type);
+      }
+      assert.equal(run.outputs.namespace, NS);
+    });
+
+    it("lets only echo-client pods reach echo-server, on TCP 8080", () => {
+      const policy = manifest<NetworkPolicy>(run.recorder.one(T.networkPolicy));
+      assert.deepEqual(policy.spec.podSelector, { matchLabels: { run: "echo-server" } });
+      assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+      assert.deepEqual(policy.spec.ingress, [
+        { from: [{ podSelector: { matchLabels: { run: "echo-client" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+      ]);
+    });
+
+    it("parents every resource to its component", () => {
+      const parentOf = Object.fromEntries(run.recorder.registrations.map((r) => [`${r.type}::${r.name}`, r.parent]));
+      const urnType = (urn: string) => urn.split("::")[2]?.split("$").pop();
+      assert.equal(urnType(parentOf[`${T.deployment}::echo-server`]), "grpc-lb:index:EchoServers");
+      assert.equal(urnType(parentOf[`${T.service}::echo-server`]), "grpc-lb:index:EchoServers");
+      assert.equal(urnType(parentOf[`${T.networkPolicy}::echo-server-allow-clients`]), "grpc-lb:index:EchoServers");
+      assert.equal(urnType(parentOf[`${T.statefulSet}::echo-client`]), "grpc-lb:index:EchoClients");
+      assert.equal(urnType(parentOf[`${T.image}::echo`]), "grpc-lb:index:EchoImage");
+    });
+  });
+}
+
+describe("maxConnectionAgeMs", () => {
+  it("reaches the servers in clientside mode", async () => {
+    const run = await mockRun({ mode: "clientside", maxConnectionAgeMs: "45000" });
+    const server = manifest<Deployment>(run.recorder.one(T.deployment)).spec.template.spec.containers[0];
+    assert.equal(env(server).MAX_CONNECTION_AGE_MS, "45000");
+  });
+
+  it("can be turned off in clientside mode, to show clients missing new pods", async () => {
+    const run = await mockRun({ mode: "clientside", maxConnectionAgeMs: "0" });
+    const server = manifest<Deployment>(run.recorder.one(T.deployment)).spec.template.spec.containers[0];
+    assert.equal(env(server).MAX_CONNECTION_AGE_MS, "0");
+  });
+
+  it("is ignored in l4 mode, where ageing connections out would hide the stickiness", async () => {
+    const run = await mockRun({ mode: "l4", maxConnectionAgeMs: "45000" });
+    const server = manifest<Deployment>(run.recorder.one(T.deployment)).spec.template.spec.containers[0];
+    assert.equal(env(server).MAX_CONNECTION_AGE_MS, "0");
+  });
+});
+
+describe("replica and concurrency settings", () => {
+  it("sizes the Deployment and StatefulSet and the clients' loops from config", async () => {
+    const run = await mockRun({ mode: "clientside", serverReplicas: "5", clientReplicas: "1", clientConcurrency: "16" });
+    assert.equal(manifest<Deployment>(run.recorder.one(T.deployment)).spec.replicas, 5);
+    const statefulSet = manifest<StatefulSet>(run.recorder.one(T.statefulSet));
+    assert.equal(statefulSet.spec.replicas, 1);
+    assert.equal(env(statefulSet.spec.template.spec.containers[0]).ECHO_CONCURRENCY, "16");
+  });
+});

@@ -1,0 +1,183 @@
+// Runs the Pulumi program against pulumi.runtime.setMocks and records every
+// registration: its type, name and inputs (what the mocks see) and its parent and
+// replacement options (what the engine would get, read off the mock monitor).
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, readStackConfig } from "../../../components/config";
+import { EchoStack, deployEchoStack } from "../../../components/stack";
+
+export const PROJECT = "grpc-lb";
+/** Registry digest the mocks give a pushed image. */
+export const FAKE_DIGEST = "sha256:" + "ab".repeat(32);
+
+export interface Registration {
+  type: string;
+  name: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+  parent: string;
+  deleteBeforeReplace: boolean;
+  replaceOnChanges: string[];
+}
+
+/** The getters of the monitor's RegisterResourceRequest that the recorder reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+}
+interface Monitor {
+  registerResource(req: RegisterRequest, callback: unknown): unknown;
+}
+
+export class Recorder {
+  private readonly inputs = new Map<string, { custom: boolean; inputs: Record<string, unknown> }>();
+  private readonly options = new Map<string, Omit<Registration, "custom" | "inputs">>();
+  private readonly order: string[] = [];
+
+  /** Every resource registered so far, in registration order. */
+  get registrations(): Registration[] {
+    return this.order.map((id) => {
+      const options = this.options.get(id);
+      const inputs = this.inputs.get(id);
+      if (!options || !inputs) throw new Error(`${id} is not fully registered yet`);
+      return { ...options, ...inputs };
+    });
+  }
+
+  /** "type::name" of everything either the monitor or the mocks have seen. */
+  seen(): string[] {
+    return [...new Set([...this.order, ...this.inputs.keys()])].sort();
+  }
+
+  sawRequest(req: RegisterRequest): void {
+    const id = `${req.getType()}::${req.getName()}`;
+    this.order.push(id);
+    this.options.set(id, {
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+    });
+  }
+
+  sawInputs(args: pulumi.runtime.MockResourceArgs): void {
+    this.inputs.set(`${args.type}::${args.name}`, { custom: args.custom ?? false, inputs: args.inputs });
+  }
+
+  all(type: string): Registration[] {
+    return this.registrations.filter((r) => r.type === type);
+  }
+
+  one(type: string): Registration {
+    const found = this.all(type);
+    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+    return found[0];
+  }
+}
+
+/** Resolves an Output the way a test may: through apply, not the internal promise(). */
+export function resolve<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((done) => output.apply((value) => done(value)));
+}
+
+/** What the mock "providers" return: the inputs, plus what a real one would add. */
+function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  if (args.type === "docker:index/image:Image") {
+    const imageName = String(args.inputs.imageName);
+    const repository = imageName.slice(0, imageName.lastIndexOf(":"));
+    // Like the provider: a registry digest after a push, the local image id without.
+    const repoDigest = args.inputs.skipPush ? FAKE_DIGEST : `${repository}@${FAKE_DIGEST}`;
+    return { ...args.inputs, repoDigest };
+  }
+  return args.inputs;
+}
+
+/**
+ * Fresh mocks and config for one program run. Config keys are given without the
+ * project prefix; values are strings, as Pulumi passes them.
+ */
+export async function startMocks(config: Record<string, string>, stack: string): Promise<Recorder> {
+  const recorder = new Recorder();
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        recorder.sawInputs(args);
+        return { id: `${args.name}-id`, state: mockState(args) };
+      },
+      call: (args) => args.inputs,
+    },
+    PROJECT,
+    stack,
+  );
+  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    recorder.sawRequest(req);
+    return register(req, callback);
+  };
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(config).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, value])),
+  );
+  return recorder;
+}
+
+/** The same steps as index.ts, on whatever config startMocks set. */
+export function runProgram(stack: string): EchoStack {
+  const config = readStackConfig(new pulumi.Config(CONFIG_NAMESPACE), stack, Object.keys(pulumi.runtime.allConfig()));
+  return deployEchoStack(config);
+}
+
+export interface ResolvedOutputs {
+  mode: string;
+  namespace: string;
+  target: string;
+  lbPolicy: string;
+  image: string;
+  clientPods: string[];
+  logCommands: string[];
+  getPodsCommand: string;
+}
+
+export interface MockRun {
+  recorder: Recorder;
+  stack: EchoStack;
+  outputs: ResolvedOutputs;
+}
+
+/** Runs the program for one config and waits until every resource is registered. */
+export async function mockRun(config: Record<string, string>, stack = "test"): Promise<MockRun> {
+  const recorder = await startMocks(config, stack);
+  const program = runProgram(stack);
+  const resources: pulumi.Resource[] = [
+    program.namespace,
+    program.image,
+    program.servers,
+    program.servers.deployment,
+    program.servers.service,
+    program.servers.networkPolicy,
+    program.clients,
+    program.clients.statefulSet,
+    ...(program.image.build ? [program.image.build] : []),
+  ];
+  await Promise.all(resources.map((r) => resolve(r.urn)));
+  const o = program.outputs;
+  const outputs: ResolvedOutputs = {
+    mode: await resolve(o.mode),
+    namespace: await resolve(o.namespace),
+    target: await resolve(o.target),
+    lbPolicy: await resolve(o.lbPolicy),
+    image: await resolve(o.image),
+    clientPods: await resolve(o.clientPods),
+    logCommands: await resolve(o.logCommands),
+    getPodsCommand: await resolve(o.getPodsCommand),
+  };
+  return { recorder, stack: program, outputs };
+}
+
+/** Lets any registration a failed run might have started reach the mock monitor. */
+export async function settle(ms = 200): Promise<void> {
+  await new Promise((done) => setTimeout(done, ms));
+}
