@@ -18,6 +18,7 @@
 
 ENGINE_STARTED=""
 ENGINE_PID=""
+ENGINE_LOCK_FD=""
 
 _engine_log() { echo "[engine] $*" >&2; }
 _engine_die() { echo "[engine] ERROR: $*" >&2; exit 1; }
@@ -80,21 +81,30 @@ engine_start() {
   # containerd's sockets live under the exec root; unix socket paths max out at 108.
   ((${#ENGINE_STATE} <= 60)) || _engine_die "state dir path too long for unix sockets: set GRPC_LB_DOCKER_STATE to a shorter path"
 
-  # One run at a time per state dir; the lock goes with this shell's exit.
+  # One run at a time per state dir. The lock goes with this shell's exit; the
+  # daemon (and whatever runs through engine_unlocked) does not inherit it, so
+  # a daemon left behind by a killed run is found and stopped by the next one.
   exec {ENGINE_LOCK_FD}>"$ENGINE_STATE/lock"
   flock -n "$ENGINE_LOCK_FD" || _engine_die "another run is using $ENGINE_STATE"
 
   _engine_stop_stale "$ENGINE_STATE/dockerd.pid"
   _engine_stop_stale "$ENGINE_STATE/exec/containerd/containerd.pid"
 
-  # What exists outside the state dir before we start, so engine_stop removes only ours.
-  ENGINE_NEW_DIRS=()
-  local dir
-  for dir in /run/docker/plugins /run/docker /run/containerd/s /run/containerd; do
-    [[ -e "$dir" ]] || ENGINE_NEW_DIRS+=("$dir")
-  done
+  # What the host had before our daemon first touched it, so engine_stop removes
+  # only what the daemon added. Kept in the state dir until a clean stop: after
+  # a killed run, the next run still knows what the host looked like before.
+  ENGINE_HOST_BEFORE="$ENGINE_STATE/host-before"
+  if [[ ! -f "$ENGINE_HOST_BEFORE" ]]; then
+    local dir
+    {
+      for dir in /run/docker/plugins /run/docker /run/containerd/s /run/containerd; do
+        [[ -e "$dir" ]] || echo "absent-dir $dir"
+      done
+      echo "iptables-docker-chains $(iptables-save 2>/dev/null | grep -c '^:DOCKER' || true)"
+    } >"$ENGINE_HOST_BEFORE.tmp"
+    mv "$ENGINE_HOST_BEFORE.tmp" "$ENGINE_HOST_BEFORE"
+  fi
   ENGINE_CGROUP_PARENT=grpc-lb-test-engine
-  ENGINE_IPTABLES_BEFORE=$(iptables-save 2>/dev/null | grep -c '^:DOCKER' || true)
 
   # Its own config file (a host's /etc/docker/daemon.json is not ours to follow)
   # and its own identity key (by default it writes one under /etc/docker).
@@ -111,7 +121,7 @@ engine_start() {
     --cgroup-parent "/$ENGINE_CGROUP_PARENT" \
     --bridge none --iptables=false --ip-forward=false --ip-masq=false \
     --log-level warn \
-    >"$ENGINE_STATE/dockerd.log" 2>&1 </dev/null &
+    >"$ENGINE_STATE/dockerd.log" 2>&1 </dev/null {ENGINE_LOCK_FD}>&- &
   ENGINE_PID=$!
   ENGINE_STARTED=1
 
@@ -127,6 +137,15 @@ $(tail -n 15 "$ENGINE_STATE/dockerd.log")"
     _engine_die "dockerd did not answer within 60 s; its log ends with:
 $(tail -n 15 "$ENGINE_STATE/dockerd.log")"
   _engine_log "dockerd $("$DOCKER" version --format '{{.Server.Version}}') ready, PID $ENGINE_PID"
+}
+
+# Runs a command without the run lock's file descriptor (see engine_start).
+engine_unlocked() {
+  if [[ -n "${ENGINE_LOCK_FD:-}" ]]; then
+    "$@" {ENGINE_LOCK_FD}>&-
+  else
+    "$@"
+  fi
 }
 
 # Removes the DOCKER* chains (and the rules jumping to them) from a table, for
@@ -159,21 +178,32 @@ engine_stop() {
   wait "$ENGINE_PID" 2>/dev/null || true
   # dockerd stops its containerd; if it could not, that containerd is ours too.
   _engine_stop_stale "$ENGINE_STATE/exec/containerd/containerd.pid"
+  # A daemon that failed at start or was killed can leave mounts in its state
+  # dir (it bind-mounts its data root onto itself): deepest first.
+  local mount
+  awk -v p="$ENGINE_STATE" 'index($2, p) == 1 && (length($2) == length(p) || substr($2, length(p) + 1, 1) == "/") { print $2 }' \
+    /proc/mounts | sort -r | while read -r mount; do
+    umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
+  done
 
-  local hierarchy dir after
+  local hierarchy kind value
   for hierarchy in /sys/fs/cgroup/*/; do
     if [[ -d "$hierarchy$ENGINE_CGROUP_PARENT" ]]; then # empty once its containers are gone
       find "$hierarchy$ENGINE_CGROUP_PARENT" -depth -type d -exec rmdir {} + 2>/dev/null || true
     fi
   done
-  for dir in "${ENGINE_NEW_DIRS[@]}"; do
-    rmdir "$dir" 2>/dev/null || true
-  done
-  after=$(iptables-save 2>/dev/null | grep -c '^:DOCKER' || true)
-  if [[ "$ENGINE_IPTABLES_BEFORE" == 0 && "$after" != 0 ]]; then
-    _engine_log "removing iptables chains dockerd left"
-    _engine_remove_iptables_chains filter
-    _engine_remove_iptables_chains nat
-  fi
+  while read -r kind value; do
+    case "$kind" in
+      absent-dir) rmdir "$value" 2>/dev/null || true ;; # only if empty: then nobody else uses it
+      iptables-docker-chains)
+        if [[ "$value" == 0 ]] && iptables-save 2>/dev/null | grep -q '^:DOCKER'; then
+          _engine_log "removing the iptables chains dockerd left"
+          _engine_remove_iptables_chains filter
+          _engine_remove_iptables_chains nat
+        fi
+        ;;
+    esac
+  done <"$ENGINE_HOST_BEFORE"
+  rm -f "$ENGINE_HOST_BEFORE"
   _engine_log "dockerd stopped"
 }

@@ -288,6 +288,16 @@ const checks: Check[] = [
   },
 ];
 
+// If run.sh is killed outright (SIGKILL), stop too rather than go on against an
+// engine that is being stopped or, worse, the next run's.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) {
+    console.error("container checks: run.sh is gone; stopping");
+    process.exit(1);
+  }
+}, 500).unref();
+
 async function main(): Promise<void> {
   console.log(`Container checks: image ${IMAGE} on base ${BASE_IMAGE}`);
   let passed = 0;
@@ -306,11 +316,12 @@ async function main(): Promise<void> {
     }
   }
   console.log(`${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 ? 0 : 1;
+  // Exit now: a gRPC connection attempt to a container that is gone may keep the loop alive.
+  process.exit(failed === 0 ? 0 : 1);
 }
 
 main().catch(async (error: unknown) => {
   console.error("container checks could not run:", error instanceof Error ? error.message : error);
   await docker.cleanUp();
-  process.exitCode = 1;
+  process.exit(1);
 });
