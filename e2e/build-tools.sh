@@ -8,7 +8,8 @@
 # Cache: ${GRPC_LB_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/grpc-lb-e2e}/<tool>-<version>-<key>
 # where <key> hashes the tool's go.mod/go.sum/*.go and the Go version: a change rebuilds,
 # anything else is reused. Builds run under `nice -n 19` with at most 2 parallel compile jobs.
-# On success it writes <cache>/tools.env (paths, versions, build times) for e2e/run.sh.
+# On success it writes the paths, versions and build times of the tools it was asked for
+# to ${GRPC_LB_E2E_TOOLS_ENV:-<cache>/tools.env} (sourced by e2e/run.sh).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -137,7 +138,6 @@ for t in "${want[@]}"; do
     *) echo "build-tools: unknown tool $t" >&2; exit 2 ;;
   esac
 done
-if [ $# -eq 0 ]; then
-  printf '%s\n' "${ENV_LINES[@]}" >"$CACHE/tools.env"
-  log "all tools ready in $(( $(date +%s) - total_start ))s; paths in $CACHE/tools.env"
-fi
+env_file=${GRPC_LB_E2E_TOOLS_ENV:-$CACHE/tools.env}
+printf '%s\n' "${ENV_LINES[@]}" >"$env_file.tmp.$$" && mv "$env_file.tmp.$$" "$env_file"
+log "tools ready (${want[*]}) in $(( $(date +%s) - total_start ))s; paths in $env_file"

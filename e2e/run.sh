@@ -10,7 +10,17 @@
 #                       kwok pods never pull it)
 #   GRPC_LB_E2E_KEEP    1: keep the temp dir (certs, state, component logs) for debugging
 # Logs of the last run: <cache>/last-run/ (kept after the run; the temp dir is not).
+#
+#   bash e2e/run.sh                  # everything
+#   bash e2e/run.sh --cluster-only   # only etcd/kubernetes/kwok: bring the cluster up, check, tear down
 set -uo pipefail
+
+MODE=full
+case "${1:-}" in
+  "") ;;
+  --cluster-only) MODE=cluster ;;
+  *) echo "usage: bash e2e/run.sh [--cluster-only]" >&2; exit 2 ;;
+esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${GRPC_LB_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/grpc-lb-e2e}
@@ -78,8 +88,40 @@ alive_or_die() { # <name> <pid>
   if ! kill -0 "$2" 2>/dev/null; then
     fail "cluster: $1" "$1 exited early; last lines of its log:"
     tail -n 20 "$WORK/logs/$1.log"
-    exit 1
+    finish
   fi
+}
+
+# ---------------------------------------------------------------- report
+ver() { "$@" 2>/dev/null | head -n1; }
+finish() { # report, teardown, totals; exits
+{
+  echo
+  echo "== e2e report"
+  echo "tools (cache $CACHE):"
+  if [ "$MODE" = full ]; then
+  echo "  pulumi                      $(ver "$PULUMI" version)   (cold build ${PULUMI_BUILD_SECONDS}s)"
+  echo "  pulumi-language-nodejs      $PULUMI_LANGUAGE_NODEJS_VERSION (minimal host, see e2e/tools/pulumi-language-nodejs)   (cold build ${PULUMI_LANGUAGE_NODEJS_BUILD_SECONDS}s)"
+  echo "  pulumi-resource-kubernetes  $PULUMI_RESOURCE_KUBERNETES_VERSION (@pulumi/kubernetes SDK $(node -p 'require(process.argv[1]).version' "$ROOT/node_modules/@pulumi/kubernetes/package.json"))   (cold build ${PULUMI_RESOURCE_KUBERNETES_BUILD_SECONDS}s)"
+  fi
+  echo "  kubernetes                  $(ver "$KUBERNETES_DIR/kube-apiserver" --version) (apiserver, controller-manager, scheduler, $(ver "$KUBECTL" version --client | tr -d '\n'))   (cold build ${KUBERNETES_BUILD_SECONDS}s)"
+  echo "  kwok                        $KWOK_VERSION   (cold build ${KWOK_BUILD_SECONDS}s)"
+  echo "  etcd                        $(ver "$ETCD_DIR/etcd" --version)   (cold build ${ETCD_BUILD_SECONDS}s)"
+  echo "  node $(node --version), $(go version | awk '{print $3}')"
+  echo "timings:"
+  printf '  %s\n' "${TIMINGS[@]}"
+  echo "  total run                          $(( $(date +%s) - RUN_START ))s"
+  echo "simulated: kwok nodes and pods (pods are scheduled, get an IP and turn Ready; no container"
+  echo "  runs, no image is pulled, probes are not executed, no traffic flows). Real: etcd, the API"
+  echo "  server's validation, admission (Pod Security restricted), controllers (Deployment,"
+  echo "  StatefulSet, EndpointSlice, namespace deletion), scheduler, Pulumi CLI, engine, provider."
+  echo "logs: $LOGDIR"
+  if [ ${#FAILURES[@]} -gt 0 ]; then echo "failed checks:"; printf '  - %s\n' "${FAILURES[@]}"; fi
+} | tee "$LOGDIR/report.txt"
+cleanup
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
+exit
 }
 
 # ---------------------------------------------------------------- preflight
@@ -96,18 +138,23 @@ rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
 # ---------------------------------------------------------------- 1. tools
 say "tools: building or reusing (cache: $CACHE)"
 t=$(now_ms)
-bash "$ROOT/e2e/build-tools.sh" 2>&1 | tee "$LOGDIR/build-tools.log"
+TOOLS=()
+[ "$MODE" = cluster ] && TOOLS=(etcd kubernetes kwok)
+TOOLS_ENV=$(mktemp "${TMPDIR:-/tmp}/grpc-lb-e2e-tools.XXXXXX")
+GRPC_LB_E2E_TOOLS_ENV=$TOOLS_ENV bash "$ROOT/e2e/build-tools.sh" "${TOOLS[@]}" 2>&1 | tee "$LOGDIR/build-tools.log"
 rc=${PIPESTATUS[0]}
-if [ "$rc" != 0 ] || [ ! -f "$CACHE/tools.env" ]; then
+if [ "$rc" != 0 ] || [ ! -s "$TOOLS_ENV" ]; then
+  rm -f "$TOOLS_ENV"
   fail "tools" "build-tools.sh failed (see $LOGDIR/build-tools.log)"
   echo "$PASSED passed, $FAILED failed"; exit 1
 fi
 TOOLS_SECS=$(secs_since "$t")
 timing "tools (build or reuse)" "$TOOLS_SECS"
-# shellcheck disable=SC1091
-source "$CACHE/tools.env"
+# shellcheck disable=SC1090
+source "$TOOLS_ENV"
+rm -f "$TOOLS_ENV"
 KUBECTL="$KUBERNETES_DIR/kubectl"
-PULUMI="$PULUMI_DIR/pulumi"
+PULUMI="${PULUMI_DIR:-}/pulumi"
 pass "tools" "all tools ready in ${TOOLS_SECS}s"
 
 # ---------------------------------------------------------------- 2. cluster
@@ -142,7 +189,7 @@ EOF
     -days 1 -extfile "$pki/client.ext" -out "$pki/admin.crt"
   openssl genrsa -out "$pki/sa.key" 2048
   openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
-} >"$WORK/logs/openssl.log" 2>&1 || { fail "cluster: certificates" "openssl failed (see $LOGDIR/openssl.log)"; exit 1; }
+} >"$WORK/logs/openssl.log" 2>&1 || { fail "cluster: certificates" "openssl failed (see $LOGDIR/openssl.log)"; finish; }
 
 export KUBECONFIG=$WORK/kubeconfig
 cat >"$KUBECONFIG" <<EOF
@@ -192,7 +239,7 @@ for _ in $(seq 1 120); do
   if [ "$(k get --raw /readyz 2>/dev/null)" = ok ]; then ok=1; break; fi
   sleep 0.5
 done
-[ $ok = 1 ] || { fail "cluster: apiserver" "not ready after 60s (see $LOGDIR/kube-apiserver.log)"; exit 1; }
+[ $ok = 1 ] || { fail "cluster: apiserver" "not ready after 60s (see $LOGDIR/kube-apiserver.log)"; finish; }
 
 start_bg kube-controller-manager "$KUBERNETES_DIR/kube-controller-manager" \
   --kubeconfig "$KUBECONFIG" --authentication-kubeconfig "$KUBECONFIG" --authorization-kubeconfig "$KUBECONFIG" \
@@ -224,7 +271,7 @@ status:
 ---
 EOF
 done >"$WORK/nodes.yaml"
-k apply -f "$WORK/nodes.yaml" >"$WORK/logs/nodes.log" 2>&1 || { fail "cluster: nodes" "kubectl apply of kwok nodes failed: $(tail -n 3 "$WORK/logs/nodes.log")"; exit 1; }
+k apply -f "$WORK/nodes.yaml" >"$WORK/logs/nodes.log" 2>&1 || { fail "cluster: nodes" "kubectl apply of kwok nodes failed: $(tail -n 3 "$WORK/logs/nodes.log")"; finish; }
 if kwait --for=condition=Ready node --all --timeout=60s >>"$WORK/logs/nodes.log" 2>&1 \
   && kwait --for=create serviceaccount/default -n default --timeout=60s >>"$WORK/logs/nodes.log" 2>&1; then
   CLUSTER_SECS=$(secs_since "$t")
@@ -232,8 +279,10 @@ if kwait --for=condition=Ready node --all --timeout=60s >>"$WORK/logs/nodes.log"
   pass "cluster" "etcd, kube-apiserver $("$KUBERNETES_DIR/kube-apiserver" --version | awk '{print $2}'), controller-manager, scheduler on 127.0.0.1; $NODES kwok nodes Ready in ${CLUSTER_SECS}s"
 else
   fail "cluster" "kwok nodes or the default ServiceAccount not ready in 60s: $(tail -n 3 "$WORK/logs/nodes.log")"
-  exit 1
+  finish
 fi
+
+[ "$MODE" = cluster ] && finish
 
 # ---------------------------------------------------------------- 3. Pulumi, offline
 # The program runs from a snapshot of the working tree (tracked and untracked, not
@@ -507,29 +556,4 @@ nleft=$(k get all,endpointslices,networkpolicies -A -l app.kubernetes.io/part-of
 if [ "$nleft" = 0 ]; then pass "nothing left in the cluster" "no object labelled app.kubernetes.io/part-of=grpc-lb"
 else fail "nothing left in the cluster" "$nleft objects labelled app.kubernetes.io/part-of=grpc-lb remain"; fi
 
-# ---------------------------------------------------------------- report
-ver() { "$@" 2>/dev/null | head -n1; }
-{
-  echo
-  echo "== e2e report"
-  echo "tools (cache $CACHE):"
-  echo "  pulumi                      $(ver "$PULUMI" version)   (cold build ${PULUMI_BUILD_SECONDS}s)"
-  echo "  pulumi-language-nodejs      $PULUMI_LANGUAGE_NODEJS_VERSION (minimal host, see e2e/tools/pulumi-language-nodejs)   (cold build ${PULUMI_LANGUAGE_NODEJS_BUILD_SECONDS}s)"
-  echo "  pulumi-resource-kubernetes  $PULUMI_RESOURCE_KUBERNETES_VERSION (@pulumi/kubernetes SDK $(node -p 'require(process.argv[1]).version' "$ROOT/node_modules/@pulumi/kubernetes/package.json"))   (cold build ${PULUMI_RESOURCE_KUBERNETES_BUILD_SECONDS}s)"
-  echo "  kubernetes                  $(ver "$KUBERNETES_DIR/kube-apiserver" --version) (apiserver, controller-manager, scheduler, $(ver "$KUBECTL" version --client | tr -d '\n'))   (cold build ${KUBERNETES_BUILD_SECONDS}s)"
-  echo "  kwok                        $KWOK_VERSION   (cold build ${KWOK_BUILD_SECONDS}s)"
-  echo "  etcd                        $(ver "$ETCD_DIR/etcd" --version)   (cold build ${ETCD_BUILD_SECONDS}s)"
-  echo "  node $(node --version), $(go version | awk '{print $3}')"
-  echo "timings:"
-  printf '  %s\n' "${TIMINGS[@]}"
-  echo "  total run                          $(( $(date +%s) - RUN_START ))s"
-  echo "simulated: kwok nodes and pods (pods are scheduled, get an IP and turn Ready; no container"
-  echo "  runs, no image is pulled, probes are not executed, no traffic flows). Real: etcd, the API"
-  echo "  server's validation, admission (Pod Security restricted), controllers (Deployment,"
-  echo "  StatefulSet, EndpointSlice, namespace deletion), scheduler, Pulumi CLI, engine, provider."
-  echo "logs: $LOGDIR"
-  if [ ${#FAILURES[@]} -gt 0 ]; then echo "failed checks:"; printf '  - %s\n' "${FAILURES[@]}"; fi
-} | tee "$LOGDIR/report.txt"
-cleanup
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+finish
