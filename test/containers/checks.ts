@@ -238,7 +238,7 @@ const checks: Check[] = [
       assert(others.every((s) => (summary.byBackend[s] ?? 0) > 0), `the remaining servers did not share the calls: ${shares(summary)}`);
       return (
         `server exited 0 in ${(stopMs / 1000).toFixed(1)} s (grace ${SHUTDOWN_GRACE_MS / 1000} s); ` +
-        `client: ${summary.ok} ok, 0 failed, ${calls - afterStop}+ after the stop; ${shares(summary)}`
+        `client: ${summary.ok} ok (${calls - afterStop} after the stop), 0 failed; ${shares(summary)}`
       );
     },
   },
@@ -255,7 +255,6 @@ const checks: Check[] = [
       const baseBytes = Number(await docker.inspect(BASE_IMAGE, "{{.Size}}"));
       const own = imageBytes - baseBytes;
       const detail = `own layers ${mb(own)} (${imageLayers.length - baseLayers.length} layers; image ${mb(imageBytes)}, base ${mb(baseBytes)})`;
-      console.log(`    image size: ${detail}`);
       assert(own <= MAX_OWN_LAYERS_BYTES, `${detail}: above the ${mb(MAX_OWN_LAYERS_BYTES)} limit`);
       return detail;
     },
