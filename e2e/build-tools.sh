@@ -27,7 +27,9 @@ PULUMI_VERSION=v3.248.0               # same release as @pulumi/pulumi in packag
 K8S_VERSION=v1.34.4                   # 1.34.x: 1.35 kubelets refuse cgroup v1
 KWOK_VERSION=v0.7.0
 ETCD_VERSION=v3.6.16
-PROVIDER_MODULE_VERSION=$(awk '$1=="github.com/pulumi/pulumi-kubernetes/provider/v4"{print $2; exit}' "$TOOLS_SRC/pulumi-resource-kubernetes/go.mod" 2>/dev/null || true)
+# The provider has no version tags: its version is the pseudo-version pinned in its go.mod.
+PROVIDER_MODULE_VERSION=$(awk -v m=github.com/pulumi/pulumi-kubernetes/provider/v4 \
+  '$1==m{print $2; exit} $1=="require" && $2==m{print $3; exit}' "$TOOLS_SRC/pulumi-resource-kubernetes/go.mod")
 
 # Go builds: nothing is fetched outside the module proxy, the committed go.sum is the truth.
 export GOFLAGS="-mod=readonly -buildvcs=false -trimpath"
