@@ -56,8 +56,12 @@ export class LocalCluster {
     return `dns://127.0.0.1:${this.dnsPort}/${SERVICE_NAME}:${this.port}`;
   }
 
-  /** Starts one more server and publishes it (DNS record and balancer backend), like a scale-up. */
-  async addServer(): Promise<ServerProcess> {
+  /**
+   * Starts one more server and publishes it (DNS record and balancer backend),
+   * like a scale-up. With `publish` false it only starts, so a caller can time
+   * the moment it appears: publishServers() then publishes it.
+   */
+  async addServer(publish = true): Promise<ServerProcess> {
     const index = this.started++;
     if (index >= MAX_PODS) throw new Error(`at most ${MAX_PODS} servers`);
     const server = await startServer({
@@ -67,8 +71,13 @@ export class LocalCluster {
       env: this.serverEnv,
     });
     this.servers[index] = server;
-    this.publish();
+    if (publish) this.publish();
     return server;
+  }
+
+  /** Publishes every running server (an endpoint becoming ready). */
+  publishServers(): void {
+    this.publish();
   }
 
   /** Removes a server from DNS and the balancer (the endpoint goes away), then stops it with `signal`. */

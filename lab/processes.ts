@@ -17,6 +17,21 @@ process.once("exit", () => {
 
 type Env = Record<string, string>;
 
+/** True while a process with this PID exists (signal 0 only checks). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** PIDs of the children started here that have not exited yet. */
+export function livePids(): number[] {
+  return [...live].map((child) => child.pid ?? -1);
+}
+
 interface Child {
   child: ChildProcess;
   pid: number;
@@ -89,6 +104,8 @@ export interface ServerOptions {
   host: string;
   port: number;
   env?: Env;
+  /** Another server script with the same env and start line (the benchmark's bare server). */
+  entry?: string;
 }
 
 export async function startServer(options: ServerOptions, startTimeoutMs = 15000): Promise<ServerProcess> {
@@ -96,7 +113,7 @@ export async function startServer(options: ServerOptions, startTimeoutMs = 15000
   let listening: () => void = () => {};
   const ready = new Promise<void>((resolve) => (listening = resolve));
   const child = startChild(
-    SERVER_ENTRY,
+    options.entry ?? SERVER_ENTRY,
     {
       HOST: options.host,
       PORT: String(options.port),
