@@ -1,0 +1,178 @@
+// `npm run demo [-- --duration SECONDS]`: both load-balancing modes side by side
+// on loopback, with the real echo server and client processes. Halfway through,
+// a 4th server is published; clientside clients start using it, l4 clients stay
+// pinned. Ends with a verdict per mode (exit 0 when both hold) and stops every
+// process it started, also on Ctrl-C.
+import { parseArgs } from "node:util";
+import type { Summary } from "../echo/callStats";
+import { ClientResult, clientsideVerdict, l4Verdict, ModeVerdict } from "./demoVerdict";
+import { panelLines, panelStatusLines, ModePanel, Screen } from "./liveView";
+import type { LocalCluster } from "./localCluster";
+import { clientEnv, describeMode, LAB_MODES, LabMode, STACK_MAX_CONNECTION_AGE_MS, startModeCluster } from "./modes";
+import { Teardown } from "./teardown";
+import { isRunning, livePids } from "./processes";
+import { sleep, waitFor } from "./timing";
+import { killClient, startWatchedClient, WatchedClient } from "./watchedClient";
+
+const USAGE = "usage: npm run demo [-- --duration SECONDS]   (default 20, 4 to 600)";
+const SERVERS = 3;
+const CLIENTS_PER_MODE = 2;
+const WINDOW_MS = 2000;
+/** A steady, readable call rate: 2 loops, each calling every 0-100 ms. */
+const CLIENT_ENV = { ECHO_CONCURRENCY: "2", ECHO_INTERVAL_MS: "100", ECHO_SUMMARY_INTERVAL_MS: "0" };
+
+/**
+ * 5 s in the default run (the stack's 30 s would outlast the demo); at most a
+ * quarter of the run, so that even a short run sees two connection ages after
+ * the scale-up.
+ */
+function clientsideAgeMs(durationS: number): number {
+  return Math.min(5000, Math.max(1000, Math.floor((durationS * 1000) / 4)));
+}
+
+function readDuration(): number {
+  const { values } = parseArgs({ options: { duration: { type: "string" }, help: { type: "boolean" } } });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const duration = Number(values.duration ?? 20);
+  if (!Number.isFinite(duration) || duration < 4 || duration > 600) {
+    console.error(`demo: bad --duration ${values.duration}\n${USAGE}`);
+    process.exit(2);
+  }
+  return duration;
+}
+
+function ageNote(mode: LabMode, ageMs: number): string {
+  return mode === "l4"
+    ? "servers never close connections for age (as in the l4 stack), so each client keeps the server it got"
+    : `servers: MAX_CONNECTION_AGE_MS=${ageMs} (stack: ${STACK_MAX_CONNECTION_AGE_MS}; short so clients re-resolve DNS within the demo)`;
+}
+
+interface Mode {
+  mode: LabMode;
+  cluster: LocalCluster;
+  clients: WatchedClient[];
+  panel: ModePanel;
+}
+
+async function startModes(ageMs: number, teardown: Teardown): Promise<Mode[]> {
+  const started = await Promise.allSettled(LAB_MODES.map((mode) => startModeCluster(mode, SERVERS, ageMs)));
+  for (const result of started) if (result.status === "fulfilled") teardown.add(() => result.value.stop());
+  for (const result of started) if (result.status === "rejected") throw result.reason;
+  return LAB_MODES.map((mode, i) => {
+    const cluster = (started[i] as PromiseFulfilledResult<LocalCluster>).value;
+    const clients = Array.from({ length: CLIENTS_PER_MODE }, (_, c) => {
+      const client = startWatchedClient(`client-${c + 1}`, clientEnv(mode, cluster, CLIENT_ENV), { windowMs: WINDOW_MS });
+      teardown.add(() => killClient(client));
+      return client;
+    });
+    const panel: ModePanel = {
+      mode,
+      how: describeMode(mode, cluster),
+      ageNote: ageNote(mode, ageMs),
+      servers: cluster.servers.map((s) => s.name),
+      clients,
+    };
+    return { mode, cluster, clients, panel };
+  });
+}
+
+function verdictOf(mode: Mode, results: ClientResult[]): ModeVerdict {
+  const newServer = mode.panel.newServer ?? "";
+  return mode.mode === "l4" ? l4Verdict(results, newServer) : clientsideVerdict(results, mode.panel.servers, newServer);
+}
+
+async function main(): Promise<number> {
+  const durationS = readDuration();
+  const ageMs = clientsideAgeMs(durationS);
+  const out = (line = "") => process.stdout.write(`${line}\n`);
+  const teardown = new Teardown();
+  let screen: Screen | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  teardown.exitOnSignals((signal) => {
+    clearInterval(ticker);
+    screen?.close();
+    out(`\n${signal}: stopping every process the demo started (PIDs ${livePids().join(" ")})`);
+  });
+
+  try {
+    out(`grpc-lb demo: ${SERVERS} echo servers and ${CLIENTS_PER_MODE} clients per mode on loopback, for ${durationS} s; Ctrl-C stops it`);
+    const modes = await startModes(ageMs, teardown);
+    const clients = modes.flatMap((m) => m.clients);
+    // The 4th servers start now but are published only halfway: a process start
+    // takes seconds on a busy machine and would eat into a short run.
+    const spares = Promise.all(modes.map((m) => m.cluster.addServer(false)));
+    spares.catch(() => {}); // awaited below; a failure must not crash the process before that
+    await waitFor(() => clients.every((c) => c.tally.ok > 0), 30000, "every client answered");
+
+    const t0 = Date.now();
+    const events: string[] = [];
+    const elapsed = () => (Date.now() - t0) / 1000;
+    const view = () => [
+      `t = ${elapsed().toFixed(1)} s of ${durationS} s. Bars: each client's share of calls in the last ${WINDOW_MS / 1000} s; numbers: calls since start`,
+      "",
+      ...modes.flatMap((m) => [...panelLines(m.panel), ""]),
+      ...events,
+    ];
+    const tty = process.stdout.isTTY === true;
+    if (tty) {
+      screen = new Screen(process.stdout);
+      ticker = setInterval(() => screen?.draw(view()), 250);
+    } else {
+      out(`every client started; plain lines every ${durationS >= 10 ? 2 : 1} s (calls since start per server)`);
+      for (const m of modes) out(`${m.mode}: ${m.panel.how}; ${m.panel.ageNote}`);
+      const report = () => modes.forEach((m) => panelStatusLines(m.panel, elapsed()).forEach((line) => out(line)));
+      ticker = setInterval(report, durationS >= 10 ? 2000 : 1000);
+    }
+
+    const added = await spares;
+    await sleep(Math.max(0, t0 + (durationS * 1000) / 2 - Date.now()));
+    modes.forEach((m, i) => {
+      m.cluster.publishServers();
+      m.panel.servers.push(added[i].name);
+      m.panel.newServer = added[i].name;
+    });
+    const event = `${elapsed().toFixed(1)} s: ${added[0].name} published in both modes (DNS A record + balancer backend), like a new pod turning ready`;
+    events.push(event);
+    if (!tty) out(event);
+
+    await sleep(Math.max(0, t0 + durationS * 1000 - Date.now()));
+    clearInterval(ticker);
+    if (screen) {
+      screen.draw(view());
+      screen.close();
+    } else {
+      out("\nfinal view:");
+      view().forEach((line) => out(line));
+    }
+
+    // Graceful stop: each client prints its own final summary, the verdict's source.
+    const summaries = await Promise.allSettled(clients.map((c) => c.process.stop()));
+    const summaryOf = (c: WatchedClient) => {
+      const result = summaries[clients.indexOf(c)];
+      return result.status === "fulfilled" ? (result.value as Summary) : undefined;
+    };
+    let holds = true;
+    out("verdict:");
+    for (const m of modes) {
+      const verdict = verdictOf(m, m.clients.map((c) => ({ name: c.name, summary: summaryOf(c) })));
+      holds &&= verdict.holds;
+      out(`  ${m.mode.padEnd(10)} ${verdict.holds ? "PASS" : "FAIL"}  ${verdict.text}`);
+    }
+    const pids = [...modes.flatMap((m) => m.cluster.servers.map((s) => s.pid)), ...clients.map((c) => c.process.pid)];
+    await teardown.run();
+    const left = pids.filter(isRunning);
+    out(`stopped ${pids.length} processes (PIDs ${pids.join(" ")}); ${left.length ? `still running: ${left.join(" ")}` : "nothing left running"}`);
+    return holds && left.length === 0 ? 0 : 1;
+  } catch (error) {
+    clearInterval(ticker);
+    screen?.close();
+    await teardown.run();
+    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+void main().then((code) => process.exit(code));
