@@ -1,0 +1,122 @@
+// `npm run bench [-- --quick] [-- --out FILE]`: measures both modes on loopback
+// with the real server and client processes, in one bounded run (about 2 min;
+// --quick: reduced, for tests). Writes the JSON report to stdout and to a file
+// (default bench-report.json), and a human-readable summary with the targets
+// to stderr. Exit 0 when the run completed, whether or not targets were met.
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { measureDiscovery } from "./benchDiscovery";
+import { measureMode, ModeLoadSettings } from "./benchMode";
+import { measureOverhead, OverheadSettings } from "./benchOverhead";
+import { BenchReport, discoveryTargetMs, humanSummary, ModeFigures, targets } from "./benchReport";
+import { measureRollingRestart, RolloutSettings } from "./benchRollout";
+import { machine } from "./machine";
+import { LabMode, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
+import { Teardown } from "./teardown";
+
+interface Plan {
+  load: ModeLoadSettings;
+  overhead: OverheadSettings;
+  /** Max connection ages to time discovery at: the stack's value, then a short one. */
+  discoveryAgesMs: number[];
+  rollout: RolloutSettings;
+  /** Run the retries-on and retries-off restarts side by side too (saves time; adds contention). */
+  parallelRollouts: boolean;
+}
+
+const FULL: Plan = {
+  load: { servers: 3, clients: 4, concurrency: 4, windowMs: 5000, minCalls: 3000 },
+  overhead: { rounds: 3, concurrency: 16, windowMs: 3000, minCalls: 0 },
+  discoveryAgesMs: [STACK_MAX_CONNECTION_AGE_MS, 1000],
+  rollout: { servers: 3, clients: 2 },
+  parallelRollouts: false,
+};
+
+/** Every figure, on less: short windows, fewer calls, a 2 s age standing in for the stack's 30 s. */
+const QUICK: Plan = {
+  load: { servers: 3, clients: 2, concurrency: 4, windowMs: 1000, minCalls: 300 },
+  overhead: { rounds: 1, concurrency: 8, windowMs: 1000, minCalls: 0 },
+  discoveryAgesMs: [2000, 1000],
+  rollout: { servers: 2, clients: 1 },
+  parallelRollouts: true,
+};
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const benchStarted = Date.now();
+const progress = (line: string) => log(`bench [${((Date.now() - benchStarted) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+
+async function modeFigures(mode: LabMode, plan: Plan): Promise<Omit<ModeFigures, "rollingRestart">> {
+  progress(`${mode}: fairness, stickiness, throughput (${plan.load.clients} clients x ${plan.load.concurrency} loops)`);
+  return measureMode(mode, plan.load);
+}
+
+async function rollingRestarts(mode: LabMode, plan: Plan): Promise<ModeFigures["rollingRestart"]> {
+  progress(`${mode}: rolling restart of ${plan.rollout.servers} servers, retries on and off`);
+  if (plan.parallelRollouts) {
+    const [withRetries, withoutRetries] = await Promise.all([3, 0].map((r) => measureRollingRestart(mode, r, plan.rollout)));
+    return { withRetries, withoutRetries };
+  }
+  const withRetries = await measureRollingRestart(mode, 3, plan.rollout);
+  const withoutRetries = await measureRollingRestart(mode, 0, plan.rollout);
+  return { withRetries, withoutRetries };
+}
+
+async function run(quick: boolean): Promise<BenchReport> {
+  const plan = quick ? QUICK : FULL;
+  const started = Date.now();
+  const before = machine();
+
+  // Throughput figures first, with nothing else of ours running.
+  const l4 = await modeFigures("l4", plan);
+  const clientside = await modeFigures("clientside", plan);
+  progress(`server overhead, ${plan.overhead.rounds} round(s) each against our server and a bare grpc-js one`);
+  const serverOverhead = await measureOverhead(plan.overhead);
+
+  // The long discovery wait (one connection age) overlaps the other timing-insensitive phases.
+  progress(`discovery at max connection age ${plan.discoveryAgesMs.join(" and ")} ms (in the background)`);
+  const discoveries = plan.discoveryAgesMs.map((age) => measureDiscovery(age, plan.load.servers));
+  // The two modes' rolling restarts run side by side: they count failed calls, not time.
+  const [l4Restarts, clientsideRestarts] = await Promise.all([rollingRestarts("l4", plan), rollingRestarts("clientside", plan)]);
+  const discovery = (await Promise.all(discoveries)).map((d) => ({ ...d, targetMs: discoveryTargetMs(d.maxConnectionAgeMs) }));
+
+  const report: Omit<BenchReport, "targets"> = {
+    quick,
+    startedAt: new Date(started).toISOString(),
+    elapsedS: Math.round((Date.now() - started) / 1000),
+    machine: { ...before, loadAverage1mAtEnd: machine().loadAverage1m },
+    settings: { ...plan, stackMaxConnectionAgeMs: STACK_MAX_CONNECTION_AGE_MS },
+    modes: {
+      l4: { ...l4, rollingRestart: l4Restarts },
+      clientside: { ...clientside, rollingRestart: clientsideRestarts },
+    },
+    discovery,
+    serverOverhead,
+  };
+  return { ...report, targets: targets(report, plan.load.minCalls) };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { quick: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean" } } });
+  if (values.help) {
+    console.log("usage: npm run bench [-- --quick] [-- --out FILE]   (default FILE: bench-report.json)");
+    return 0;
+  }
+  // Ctrl-C: exit at once; the exit hook of processes.ts kills every child by PID.
+  new Teardown().exitOnSignals((signal) => progress(`${signal}, stopping`));
+  const out = path.resolve(values.out ?? "bench-report.json");
+  try {
+    const report = await run(values.quick === true);
+    const json = JSON.stringify(report, null, 2);
+    writeFileSync(out, `${json}\n`);
+    humanSummary(report).forEach(log);
+    progress(`report written to ${values.out ?? "bench-report.json"}`);
+    process.stdout.write(`${json}\n`);
+    return 0;
+  } catch (error) {
+    log(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+void main().then((code) => process.exit(code));

@@ -1,0 +1,115 @@
+// The benchmark's report: the figures, the targets beside them, and a
+// human-readable rendering of both.
+import type { Discovery } from "./benchDiscovery";
+import type { ModeLoad } from "./benchMode";
+import type { Overhead } from "./benchOverhead";
+import type { RollingRestart } from "./benchRollout";
+import type { Machine } from "./machine";
+import type { LabMode } from "./modes";
+
+export interface ModeFigures extends ModeLoad {
+  rollingRestart: { withRetries: RollingRestart; withoutRetries: RollingRestart };
+}
+
+export interface BenchReport {
+  quick: boolean;
+  startedAt: string;
+  elapsedS: number;
+  machine: Machine & { loadAverage1mAtEnd: number };
+  settings: Record<string, unknown>;
+  modes: Record<LabMode, ModeFigures>;
+  /** Clientside only: l4 clients never re-resolve, a new server only gets new connections. */
+  discovery: (Discovery & { targetMs: number })[];
+  serverOverhead: Overhead;
+  targets: Target[];
+}
+
+export interface Target {
+  figure: string;
+  value: number | number[] | null;
+  target: string;
+  met: boolean;
+}
+
+/** Discovery counts as met within one connection age (plus jitter) and 2 s to reconnect. */
+export function discoveryTargetMs(ageMs: number): number {
+  return ageMs + 2000;
+}
+
+export function targets(report: Omit<BenchReport, "targets">, minCalls: number): Target[] {
+  const { l4, clientside } = report.modes;
+  const ratio = clientside.fairness.maxMinRatio;
+  return [
+    ...(["l4", "clientside"] as const).map((mode) => ({
+      figure: `${mode}: calls measured for fairness`,
+      value: report.modes[mode].fairness.calls,
+      target: `>= ${minCalls}`,
+      met: report.modes[mode].fairness.calls >= minCalls,
+    })),
+    { figure: "clientside: max/min share", value: ratio, target: "<= 1.10", met: ratio !== null && ratio <= 1.1 },
+    {
+      figure: "l4: backends per client",
+      value: l4.stickiness.backendsPerClient,
+      target: "exactly 1 each",
+      met: l4.stickiness.backendsPerClient.every((n) => n === 1),
+    },
+    ...report.discovery.map((d) => ({
+      figure: `clientside: discovery ms (max connection age ${d.maxConnectionAgeMs})`,
+      value: d.discoveryMs,
+      target: `<= ${d.targetMs}`,
+      met: d.discoveryMs !== null && d.discoveryMs <= d.targetMs,
+    })),
+    ...(["l4", "clientside"] as const).map((mode) => ({
+      figure: `${mode}: failed calls in a rolling restart, retries on`,
+      value: report.modes[mode].rollingRestart.withRetries.failed,
+      target: "0",
+      met: report.modes[mode].rollingRestart.withRetries.failed === 0,
+    })),
+    {
+      figure: "our server / bare grpc-js server throughput",
+      value: report.serverOverhead.ratio,
+      target: ">= 0.9",
+      met: report.serverOverhead.ratio >= 0.9,
+    },
+  ];
+}
+
+function show(value: Target["value"]): string {
+  if (value === null) return "none";
+  return Array.isArray(value) ? value.join(" ") : String(value);
+}
+
+function modeLines(mode: LabMode, m: ModeFigures): string[] {
+  const f = m.fairness;
+  const t = m.throughput;
+  const r = m.rollingRestart;
+  const shares = Object.entries(f.byBackend)
+    .map(([name, n]) => `${name} ${n}`)
+    .join(", ");
+  const restart = (x: RollingRestart) => `${x.failed} of ${x.calls} failed${x.failed ? ` (${JSON.stringify(x.failedByCode)})` : ""}`;
+  return [
+    `${mode}:`,
+    `  fairness     ${f.calls} calls: ${shares}; max/min ${f.maxMinRatio ?? "unbounded (a server got none)"}, CV ${f.cv}`,
+    `  stickiness   backends per client: ${m.stickiness.backendsPerClient.join(" ")}`,
+    `  throughput   ${t.callsPerS} calls/s at ${t.concurrency} in flight; p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms`,
+    `  rolling restart  retries on: ${restart(r.withRetries)}; retries off: ${restart(r.withoutRetries)}`,
+  ];
+}
+
+export function humanSummary(report: BenchReport): string[] {
+  const m = report.machine;
+  const o = report.serverOverhead;
+  return [
+    `grpc-lb bench${report.quick ? " (--quick: reduced, figures indicative only)" : ""}: ${report.elapsedS} s on ${m.nproc} x ${m.cpu}, ` +
+      `Node ${m.node}, load average ${m.loadAverage1m} at start, ${m.loadAverage1mAtEnd} at end`,
+    ...modeLines("l4", report.modes.l4),
+    ...modeLines("clientside", report.modes.clientside),
+    `discovery (clientside): ${report.discovery
+      .map((d) => `age ${d.maxConnectionAgeMs} ms: ${d.discoveryMs ?? "never"} ms (client connected ${d.connectedForMs} ms before)`)
+      .join("; ")}`,
+    `server overhead: ours ${o.ours} calls/s, bare grpc-js ${o.bare} calls/s (medians of ${o.oursCallsPerS.length} rounds, ` +
+      `${o.concurrency} in flight): ratio ${o.ratio}`,
+    "targets:",
+    ...report.targets.map((t) => `  ${t.met ? "met   " : "MISSED"}  ${t.figure}: ${show(t.value)} (target ${t.target})`),
+  ];
+}
