@@ -76,6 +76,7 @@ async function run(quick: boolean): Promise<BenchReport> {
   // The long discovery wait (one connection age) overlaps the other timing-insensitive phases.
   progress(`discovery at max connection age ${plan.discoveryAgesMs.join(" and ")} ms (in the background)`);
   const discoveries = plan.discoveryAgesMs.map((age) => measureDiscovery(age, plan.load.servers));
+  for (const d of discoveries) d.catch(() => undefined); // awaited below; must not crash the process before
   // The two modes' rolling restarts run side by side: they count failed calls, not time.
   const [l4Restarts, clientsideRestarts] = await Promise.all([rollingRestarts("l4", plan), rollingRestarts("clientside", plan)]);
   const discovery = (await Promise.all(discoveries)).map((d) => ({ ...d, targetMs: discoveryTargetMs(d.maxConnectionAgeMs) }));
@@ -96,14 +97,16 @@ async function run(quick: boolean): Promise<BenchReport> {
   return { ...report, targets: targets(report, plan.load.minCalls) };
 }
 
+const teardown = new Teardown();
+
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { quick: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean" } } });
   if (values.help) {
     console.log("usage: npm run bench [-- --quick] [-- --out FILE]   (default FILE: bench-report.json)");
     return 0;
   }
-  // Ctrl-C: exit at once; the exit hook of processes.ts kills every child by PID.
-  new Teardown().exitOnSignals((signal) => progress(`${signal}, stopping`));
+  // Ctrl-C: every child process is killed by PID and reaped, then exit 130.
+  teardown.exitOnSignals((signal) => progress(`${signal}, stopping`));
   const out = path.resolve(values.out ?? "bench-report.json");
   try {
     const report = await run(values.quick === true);
@@ -114,9 +117,9 @@ async function main(): Promise<number> {
     process.stdout.write(`${json}\n`);
     return 0;
   } catch (error) {
-    log(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (!teardown.interrupted) log(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
 }
 
-void main().then((code) => process.exit(code));
+void main().then((code) => teardown.exit(code));

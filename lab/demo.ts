@@ -84,11 +84,12 @@ function verdictOf(mode: Mode, results: ClientResult[]): ModeVerdict {
   return mode.mode === "l4" ? l4Verdict(results, newServer) : clientsideVerdict(results, mode.panel.servers, newServer);
 }
 
+const teardown = new Teardown();
+
 async function main(): Promise<number> {
   const durationS = readDuration();
   const ageMs = clientsideAgeMs(durationS);
   const out = (line = "") => process.stdout.write(`${line}\n`);
-  const teardown = new Teardown();
   let screen: Screen | undefined;
   let ticker: NodeJS.Timeout | undefined;
   teardown.exitOnSignals((signal) => {
@@ -170,9 +171,10 @@ async function main(): Promise<number> {
     clearInterval(ticker);
     screen?.close();
     await teardown.run();
-    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    // After Ctrl-C, failures of what was being killed are expected, not news.
+    if (!teardown.interrupted) console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
 }
 
-void main().then((code) => process.exit(code));
+void main().then((code) => teardown.exit(code));

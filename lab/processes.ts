@@ -32,6 +32,18 @@ export function livePids(): number[] {
   return [...live].map((child) => child.pid ?? -1);
 }
 
+/** SIGKILLs every child still running and resolves once all have exited (bounded): for Ctrl-C. */
+export async function killAllChildren(timeoutMs = 3000): Promise<void> {
+  const exits = [...live].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
+      }),
+  );
+  await within(Promise.all(exits), timeoutMs, "children exit").catch(() => undefined);
+}
+
 interface Child {
   child: ChildProcess;
   pid: number;
