@@ -27,7 +27,7 @@ interface Plan {
 
 const FULL: Plan = {
   load: { servers: 3, clients: 4, concurrency: 4, windowMs: 5000, minCalls: 3000 },
-  overhead: { rounds: 3, concurrency: 16, windowMs: 3000, minCalls: 0 },
+  overhead: { rounds: 5, concurrency: 16, windowMs: 1500, minCalls: 0 },
   discoveryAgesMs: [STACK_MAX_CONNECTION_AGE_MS, 1000],
   rollout: { servers: 3, clients: 2 },
   parallelRollouts: false,

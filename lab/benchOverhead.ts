@@ -22,6 +22,9 @@ export interface Overhead {
   /** Medians of the rounds. */
   ours: number;
   bare: number;
+  /** ours / bare of each round (the two runs of a round are back to back). */
+  roundRatios: number[];
+  /** Median of the round ratios: pairing runs close in time cancels most of the drift in the machine's load. */
   ratio: number;
 }
 
@@ -54,15 +57,15 @@ export async function measureOverhead(settings: OverheadSettings): Promise<Overh
       const order = i % 2 === 0 ? [ours, bare] : [bare, ours];
       for (const server of order) (server === ours ? oursCallsPerS : bareCallsPerS).push(await callsPerS(server, settings));
     }
-    const oursMedian = quantile(oursCallsPerS, 0.5);
-    const bareMedian = quantile(bareCallsPerS, 0.5);
+    const roundRatios = oursCallsPerS.map((ours, i) => (bareCallsPerS[i] > 0 ? round(ours / bareCallsPerS[i], 3) : 0));
     return {
       concurrency: settings.concurrency,
       oursCallsPerS,
       bareCallsPerS,
-      ours: oursMedian,
-      bare: bareMedian,
-      ratio: bareMedian > 0 ? round(oursMedian / bareMedian, 3) : 0,
+      ours: quantile(oursCallsPerS, 0.5),
+      bare: quantile(bareCallsPerS, 0.5),
+      roundRatios,
+      ratio: quantile(roundRatios, 0.5),
     };
   } finally {
     await teardown.run();

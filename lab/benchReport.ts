@@ -108,7 +108,7 @@ export function humanSummary(report: BenchReport): string[] {
       .map((d) => `age ${d.maxConnectionAgeMs} ms: ${d.discoveryMs ?? "never"} ms (client connected ${d.connectedForMs} ms before)`)
       .join("; ")}`,
     `server overhead: ours ${o.ours} calls/s, bare grpc-js ${o.bare} calls/s (medians of ${o.oursCallsPerS.length} rounds, ` +
-      `${o.concurrency} in flight): ratio ${o.ratio}`,
+      `${o.concurrency} in flight); ratio per round ${o.roundRatios.join(" ")}, median ${o.ratio}`,
     "targets:",
     ...report.targets.map((t) => `  ${t.met ? "met   " : "MISSED"}  ${t.figure}: ${show(t.value)} (target ${t.target})`),
   ];
