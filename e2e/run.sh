@@ -35,6 +35,7 @@ TIMINGS=()
 PIDS=()
 PID_NAMES=()
 PORTS=()
+CUR_PGID=""
 WORK=""
 LOGDIR="$CACHE/last-run"
 
@@ -61,6 +62,12 @@ cleanup() {
   [ "$CLEANED" = 1 ] && return
   CLEANED=1
   local i
+  if [ -n "$CUR_PGID" ] && kill -0 "$CUR_PGID" 2>/dev/null; then
+    say "stopping the running pulumi command (process group $CUR_PGID)"
+    kill -TERM -- "-$CUR_PGID" 2>/dev/null
+    for i in $(seq 1 50); do kill -0 -- "-$CUR_PGID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$CUR_PGID" 2>/dev/null
+  fi
   # Stop in reverse start order: kwok, scheduler, controller-manager, apiserver, etcd.
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}" "${PID_NAMES[$i]}"; done
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
@@ -73,7 +80,13 @@ cleanup() {
   done
   if [ ${#open_ports[@]} -gt 0 ]; then say "WARNING: still listening on 127.0.0.1 ports: ${open_ports[*]}"; fi
 }
-on_signal() { say "interrupted: tearing down"; cleanup; exit 130; }
+on_signal() {
+  say "interrupted: tearing down"
+  cleanup
+  fail "interrupted" "the run was stopped by a signal; everything it started is stopped"
+  echo "$PASSED passed, $FAILED failed"
+  exit 130
+}
 trap cleanup EXIT
 trap on_signal INT TERM HUP
 
@@ -315,9 +328,16 @@ export PATH="$WORK/bin:$PULUMI_RESOURCE_KUBERNETES_DIR:$PATH"
 
 P_LOG=""
 pul() { # <logname> <pulumi args...>: bounded run, output to logs/pulumi-<logname>.log
-  local name=$1; shift
+  # In the background + wait, so a signal reaches the trap at once; `timeout` puts pulumi
+  # and its plugins (language host, node, provider) in a process group of its own, which
+  # the trap stops as a whole (CUR_PGID).
+  local name=$1 rc; shift
   P_LOG="$WORK/logs/pulumi-$name.log"
-  (cd "$PROJ" && timeout -k 20 "${GRPC_LB_E2E_PULUMI_TIMEOUT:-600}" "$PULUMI" --non-interactive --color never "$@") >"$P_LOG" 2>&1
+  (cd "$PROJ" && exec timeout -k 20 "${GRPC_LB_E2E_PULUMI_TIMEOUT:-600}" "$PULUMI" --non-interactive --color never "$@") >"$P_LOG" 2>&1 &
+  CUR_PGID=$!
+  wait "$CUR_PGID"; rc=$?
+  CUR_PGID=""
+  return $rc
 }
 tail_log() { tail -n "${2:-15}" "$1" | sed 's/^/    | /'; }
 ns_of() { echo "grpc-lb-$1"; }
