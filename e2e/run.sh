@@ -528,6 +528,29 @@ else
   fail "l4: clientReplicas 2->3" "config set failed"; tail_log "$P_LOG"
 fi
 
+# A live stack switched l4 -> clientside: spec.clusterIP is immutable, so the Service has
+# to be replaced (delete before create, same name) by the real API server's rules.
+s=l4; ns=$(ns_of $s)
+old_uid=$(jp service echo-server -n "$ns" -o jsonpath='{.metadata.uid}')
+if pul "switch-config" config set grpc-lb:mode clientside --stack $s; then
+  t=$(now_ms)
+  if pul "switch-up" up --yes --skip-preview --stack $s; then
+    timing "up l4 (mode l4->clientside)" "$(secs_since "$t")"
+    svc=$(jp service echo-server -n "$ns" -o jsonpath='{.metadata.uid}/{.spec.clusterIP}')
+    policy=$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="ECHO_LB_POLICY")].value}')
+    mode_out=$(output_json $s | json_get mode)
+    if [ "${svc#*/}" = None ] && [ "${svc%%/*}" != "$old_uid" ] && [ "$policy" = round_robin ] && [ "$mode_out" = clientside ]; then
+      pass "l4: live mode switch" "Service replaced (new uid) as headless, clients now round_robin, output mode=clientside"
+    else
+      fail "l4: live mode switch" "Service uid/clusterIP '$svc' (old uid $old_uid), policy '$policy', output mode '$mode_out'"
+    fi
+  else
+    fail "l4: live mode switch" "pulumi up failed:"; tail_log "$P_LOG" 25
+  fi
+else
+  fail "l4: live mode switch" "config set failed"; tail_log "$P_LOG"
+fi
+
 # ---------------------------------------------------------------- 6. bad mode
 bad=badmode
 if pul "init-bad" stack init $bad && pul "config-bad" config set grpc-lb:mode roundrobin --stack $bad \
