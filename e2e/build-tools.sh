@@ -102,6 +102,17 @@ build_kubernetes() {
   done
 }
 
+build_kubernetes_node() { # kubelet and kube-proxy, for real pods (not in the default set)
+  local v=${K8S_VERSION#v} pkg=k8s.io/component-base/version minor ld
+  minor=$(echo "$v" | cut -d. -f2)
+  ld="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=${v%%.*} -X $pkg.gitMinor=$minor"
+  ld="$ld -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  for cmd in kubelet kube-proxy; do
+    echo "== $cmd"
+    "${BUILD[@]}" -ldflags "$ld" -o "$1/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+  done
+}
+
 build_kwok() {
   "${BUILD[@]}" -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" -o "$1/kwok" sigs.k8s.io/kwok/cmd/kwok
 }
@@ -132,6 +143,7 @@ total_start=$(date +%s)
 for t in "${want[@]}"; do
   case $t in
     kubernetes) check_version kubernetes k8s.io/kubernetes "$K8S_VERSION"; build_tool kubernetes "$K8S_VERSION" 25 build_kubernetes ;;
+    kubernetes-node) check_version kubernetes-node k8s.io/kubernetes "$K8S_VERSION"; build_tool kubernetes-node "$K8S_VERSION" 10 build_kubernetes_node ;;
     kwok) check_version kwok sigs.k8s.io/kwok "$KWOK_VERSION"; build_tool kwok "$KWOK_VERSION" 5 build_kwok ;;
     etcd) check_version etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"; build_tool etcd "$ETCD_VERSION" 4 build_etcd ;;
     pulumi) check_version pulumi github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION"; build_tool pulumi "$PULUMI_VERSION" 12 build_pulumi ;;
