@@ -1,16 +1,9 @@
 // Entry point of the echo client: `node dist/echo/client.js`.
-import { EnvError } from "./env";
-import { ClientConfig, needsAlternativeResolver, readClientConfig } from "./clientConfig";
+import { readSettingsOrExit } from "./env";
+import { needsAlternativeResolver, readClientConfig } from "./clientConfig";
 
 async function main(): Promise<void> {
-  let config: ClientConfig;
-  try {
-    config = readClientConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(`echo client: invalid setting ${error.message}`);
-    process.exit(2);
-  }
+  const config = readSettingsOrExit("echo client", readClientConfig);
   // Must happen before grpc-js is loaded, hence the imports below come after it.
   if (needsAlternativeResolver(config.target)) process.env.GRPC_NODE_USE_ALTERNATIVE_RESOLVER ??= "true";
   const { runEchoClient } = await import("./echoClient");

@@ -58,3 +58,17 @@ export function readChoice<T extends string>(env: Env, name: string, choices: re
   }
   return choice;
 }
+
+/**
+ * For entry points: the settings, or exit code 2 with the message naming the
+ * variable before anything has started.
+ */
+export function readSettingsOrExit<T>(program: string, read: (env: Env) => T): T {
+  try {
+    return read(process.env);
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    console.error(`${program}: invalid setting ${error.message}`);
+    process.exit(2);
+  }
+}

@@ -1,5 +1,5 @@
 // Entry point of the echo server: `node dist/echo/server.js` (also the image's CMD).
-import { EnvError } from "./env";
+import { readSettingsOrExit } from "./env";
 import { startEchoServer } from "./echoServer";
 import { readServerConfig, ServerConfig } from "./serverConfig";
 
@@ -13,14 +13,7 @@ function describe(config: ServerConfig, port: number): string {
 }
 
 async function main(): Promise<void> {
-  let config: ServerConfig;
-  try {
-    config = readServerConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof EnvError)) throw error;
-    console.error(`echo server: invalid setting ${error.message}`);
-    process.exit(2);
-  }
+  const config = readSettingsOrExit("echo server", readServerConfig);
 
   const server = await startEchoServer(config, (line) => console.log(line));
   console.log(describe(config, server.port));
