@@ -104,6 +104,30 @@ const shares = (s: Summary) =>
     .map(([pod, n]) => `${pod.replace(`${docker.prefix}-`, "")} ${n}`)
     .join(", ");
 
+/**
+ * Three servers sharing one --network-alias (Docker's DNS then answers with all
+ * three, like a headless Service) and a client container with `policy` making
+ * 300 calls to dns:///<alias>:8080. Fails unless every call succeeded.
+ */
+async function aliasClientRun(name: string, policy: string): Promise<{ servers: string[]; summary: Summary; calls: number }> {
+  const network = await docker.createNetwork(name);
+  const alias = `echo-${name}`;
+  const servers = await Promise.all(["a", "b", "c"].map((n) => startServer(network, `${name}-${n}`, alias)));
+  await Promise.all(servers.map((s) => waitServing(s, network)));
+
+  const calls = 300;
+  const result = await docker.runToEnd(
+    `${name}-${policy === "round_robin" ? "rr" : "pf"}-client`,
+    clientOptions(network, alias, { ECHO_LB_POLICY: policy, ECHO_REQUESTS: String(calls), ECHO_INTERVAL_MS: "0", ECHO_RETRIES: "0" }),
+    CLIENT_COMMAND,
+  );
+  assert(result.code === 0, `client exited ${result.code}: ${result.stderr.trim().slice(0, 300)}`);
+  const summary = parseSummary(result.stdout);
+  assert(summary.policy === policy, `client ran with policy ${summary.policy}`);
+  assert(summary.ok === calls && summary.failed === 0, `${summary.ok} ok, ${summary.failed} failed of ${calls}`);
+  return { servers, summary, calls };
+}
+
 // ----------------------------------------------------------------- checks ---
 
 interface Check {
@@ -146,20 +170,7 @@ const checks: Check[] = [
   {
     title: "2. three servers under one --network-alias: a round_robin client (dns:///) spreads over all 3",
     async run() {
-      const network = await docker.createNetwork("spread");
-      const servers = await Promise.all(["a", "b", "c"].map((n) => startServer(network, `spread-${n}`, "echo-spread")));
-      await Promise.all(servers.map((s) => waitServing(s, network)));
-
-      const calls = 300;
-      const result = await docker.runToEnd(
-        "spread-rr-client",
-        clientOptions(network, "echo-spread", { ECHO_LB_POLICY: "round_robin", ECHO_REQUESTS: String(calls), ECHO_INTERVAL_MS: "0", ECHO_RETRIES: "0" }),
-        CLIENT_COMMAND,
-      );
-      assert(result.code === 0, `client exited ${result.code}: ${result.stderr.trim().slice(0, 300)}`);
-      const summary = parseSummary(result.stdout);
-      assert(summary.policy === "round_robin", `client ran with policy ${summary.policy}`);
-      assert(summary.ok === calls && summary.failed === 0, `${summary.ok} ok, ${summary.failed} failed of ${calls}`);
+      const { servers, summary, calls } = await aliasClientRun("spread", "round_robin");
       const counts = servers.map((s) => summary.byBackend[s] ?? 0);
       const floor = Math.ceil(calls * 0.2);
       assert(
@@ -172,20 +183,7 @@ const checks: Check[] = [
   {
     title: "3. the same three servers behind the alias: a pick_first client stays on one",
     async run() {
-      const network = await docker.createNetwork("pin");
-      const servers = await Promise.all(["a", "b", "c"].map((n) => startServer(network, `pin-${n}`, "echo-pin")));
-      await Promise.all(servers.map((s) => waitServing(s, network)));
-
-      const calls = 300;
-      const result = await docker.runToEnd(
-        "pin-pf-client",
-        clientOptions(network, "echo-pin", { ECHO_LB_POLICY: "pick_first", ECHO_REQUESTS: String(calls), ECHO_INTERVAL_MS: "0", ECHO_RETRIES: "0" }),
-        CLIENT_COMMAND,
-      );
-      assert(result.code === 0, `client exited ${result.code}: ${result.stderr.trim().slice(0, 300)}`);
-      const summary = parseSummary(result.stdout);
-      assert(summary.policy === "pick_first", `client ran with policy ${summary.policy}`);
-      assert(summary.ok === calls && summary.failed === 0, `${summary.ok} ok, ${summary.failed} failed of ${calls}`);
+      const { servers, summary, calls } = await aliasClientRun("pin", "pick_first");
       const used = Object.keys(summary.byBackend);
       assert(used.length === 1 && servers.includes(used[0]), `expected all calls on one server, got: ${shares(summary)}`);
       return `${calls} calls, 0 failed, all on ${shares(summary)}`;
