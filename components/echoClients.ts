@@ -3,21 +3,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
-import { CLIENT_NAME, ModeSettings } from "./mode";
-import { WorkloadLabels } from "./labels";
+import { CLIENT_NAME } from "./mode";
 import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
+import { WorkloadArgs } from "./workloadArgs";
 
 /** The client stops its loops and prints its final table well within this. */
 export const CLIENT_TERMINATION_GRACE_SECONDS = 10;
 
-export interface EchoClientsArgs {
-  namespace: pulumi.Input<string>;
-  image: pulumi.Input<string>;
-  imagePullPolicy: string;
-  replicas: number;
+export interface EchoClientsArgs extends WorkloadArgs {
   concurrency: number;
-  settings: ModeSettings;
-  labels: WorkloadLabels;
 }
 
 export class EchoClients extends pulumi.ComponentResource {

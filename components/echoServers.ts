@@ -3,9 +3,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
-import { GRPC_PORT, GRPC_PORT_NAME, ModeSettings, SERVER_NAME } from "./mode";
-import { WorkloadLabels } from "./labels";
+import { GRPC_PORT, GRPC_PORT_NAME, SERVER_NAME } from "./mode";
 import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
+import { WorkloadArgs } from "./workloadArgs";
 
 /** Health service names the server registers (grpc.health.v1). */
 export const HEALTH_SERVICE_ECHO = "com.example.grpc.EchoService";
@@ -24,13 +24,7 @@ export const SERVER_TERMINATION_GRACE_SECONDS =
 /** How long an aged-out connection may finish its calls after GOAWAY. */
 export const MAX_CONNECTION_AGE_GRACE_MS = 10_000;
 
-export interface EchoServersArgs {
-  namespace: pulumi.Input<string>;
-  image: pulumi.Input<string>;
-  imagePullPolicy: string;
-  replicas: number;
-  settings: ModeSettings;
-  labels: WorkloadLabels;
+export interface EchoServersArgs extends WorkloadArgs {
   /** Selector of the pods allowed to call the servers. */
   clientSelector: Record<string, string>;
 }
