@@ -19,7 +19,7 @@ JOBS=${GRPC_LB_E2E_BUILD_JOBS:-2}
 if [ "$JOBS" -gt 2 ] 2>/dev/null; then JOBS=2; fi
 mkdir -p "$CACHE"
 
-command -v go >/dev/null || { echo "build-tools: Go is required (go 1.24 or newer)" >&2; exit 1; }
+command -v go >/dev/null || { echo "build-tools: Go is required (go 1.26 or newer)" >&2; exit 1; }
 GO_VERSION=$(go env GOVERSION)
 
 # Versions: each must match the tool's go.mod (checked below).
@@ -27,6 +27,7 @@ PULUMI_VERSION=v3.248.0               # same release as @pulumi/pulumi in packag
 K8S_VERSION=v1.34.4                   # 1.34.x: 1.35 kubelets refuse cgroup v1
 KWOK_VERSION=v0.7.0
 ETCD_VERSION=v3.6.16
+COREDNS_VERSION=v1.15.0               # real-pods e2e only, like kubernetes-node and pause
 # The provider has no version tags: its version is the pseudo-version pinned in its go.mod.
 PROVIDER_MODULE_VERSION=$(awk -v m=github.com/pulumi/pulumi-kubernetes/provider/v4 \
   '$1==m{print $2; exit} $1=="require" && $2==m{print $3; exit}' "$TOOLS_SRC/pulumi-resource-kubernetes/go.mod")
@@ -121,6 +122,14 @@ build_etcd() {
   "${BUILD[@]}" -ldflags "-s -w" -o "$1/etcd" .
 }
 
+build_coredns() {
+  "${BUILD[@]}" -ldflags "-s -w" -o "$1/coredns" github.com/coredns/coredns
+}
+
+build_pause() {
+  "${BUILD[@]}" -ldflags "-s -w" -o "$1/pause" .
+}
+
 build_pulumi() {
   "${BUILD[@]}" -tags osusergo,grpcnotrace \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
@@ -146,6 +155,8 @@ for t in "${want[@]}"; do
     kubernetes-node) check_version kubernetes-node k8s.io/kubernetes "$K8S_VERSION"; build_tool kubernetes-node "$K8S_VERSION" 10 build_kubernetes_node ;;
     kwok) check_version kwok sigs.k8s.io/kwok "$KWOK_VERSION"; build_tool kwok "$KWOK_VERSION" 5 build_kwok ;;
     etcd) check_version etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"; build_tool etcd "$ETCD_VERSION" 4 build_etcd ;;
+    coredns) check_version coredns github.com/coredns/coredns "$COREDNS_VERSION"; build_tool coredns "$COREDNS_VERSION" 6 build_coredns ;;
+    pause) build_tool pause local 1 build_pause ;;
     pulumi) check_version pulumi github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION"; build_tool pulumi "$PULUMI_VERSION" 12 build_pulumi ;;
     pulumi-language-nodejs) check_version pulumi-language-nodejs github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION"; build_tool pulumi-language-nodejs "$PULUMI_VERSION" 3 build_pulumi_language_nodejs ;;
     pulumi-resource-kubernetes) build_tool pulumi-resource-kubernetes "$PROVIDER_MODULE_VERSION" 12 build_pulumi_resource_kubernetes ;;
