@@ -2,29 +2,39 @@
 # npm run e2e: `pulumi preview/up/destroy` of the l4 and clientside stacks against a real
 # Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)
 # brought up on loopback, with kwok simulating the nodes and pods (no containers run).
+# With --real-pods the node is real instead: containerd, a CNI bridge, the kubelet,
+# kube-proxy and CoreDNS in a network namespace, mount namespace and cgroup of the run's
+# own (e2e/sandbox.sh), running the echo image built from echo/Dockerfile; the client
+# pods' logs (kubectl logs) then show pinned vs spread for real.
 # Tools are built from the Go module proxy on first use (e2e/build-tools.sh) and reused.
 #
 # Environment:
 #   GRPC_LB_E2E_CACHE   tool cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/grpc-lb-e2e)
 #   GRPC_LB_E2E_IMAGE   image reference for grpc-lb:image (default grpc-lb-echo:e2e;
-#                       kwok pods never pull it)
+#                       kwok pods never pull it; with --real-pods it is built locally)
 #   GRPC_LB_E2E_KEEP    1: keep the temp dir (certs, state, component logs) for debugging
 # Logs of the last run: <cache>/last-run/ (kept after the run; the temp dir is not).
 #
-#   bash e2e/run.sh                  # everything
+#   bash e2e/run.sh                  # everything, kwok node
+#   bash e2e/run.sh --real-pods      # everything, real node and pods (root, Docker, containerd)
 #   bash e2e/run.sh --cluster-only   # only etcd/kubernetes/kwok: bring the cluster up, check, tear down
 set -uo pipefail
 
 MODE=full
+NODE=kwok
 case "${1:-}" in
   "") ;;
+  --real-pods) NODE=real ;;
   --cluster-only) MODE=cluster ;;
-  *) echo "usage: bash e2e/run.sh [--cluster-only]" >&2; exit 2 ;;
+  *) echo "usage: bash e2e/run.sh [--real-pods | --cluster-only]" >&2; exit 2 ;;
 esac
+# Set by this script when it runs itself again inside e2e/sandbox.sh (real pods).
+IN_SANDBOX=${GRPC_LB_E2E_IN_SANDBOX:-}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${GRPC_LB_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/grpc-lb-e2e}
 IMAGE=${GRPC_LB_E2E_IMAGE:-grpc-lb-echo:e2e}
+PAUSE_IMAGE=grpc-lb-e2e/pause:1
 STACKS=(l4 clientside)
 RUN_START=$(date +%s)
 
@@ -70,6 +80,8 @@ cleanup() {
   fi
   # Stop in reverse start order: kwok, scheduler, controller-manager, apiserver, etcd.
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}" "${PID_NAMES[$i]}"; done
+  [ -n "${IMAGES_DIR:-}" ] && rm -rf "$IMAGES_DIR"
+  [ -n "${TOOLS_ENV:-}" ] && rm -f "$TOOLS_ENV"
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
     if [ -d "$WORK/logs" ]; then cp -r "$WORK/logs/." "$LOGDIR/" 2>/dev/null; fi
     if [ "${GRPC_LB_E2E_KEEP:-0}" = 1 ]; then say "kept $WORK"; else rm -rf "$WORK"; fi
@@ -118,16 +130,30 @@ finish() { # report, teardown, totals; exits
   echo "  pulumi-resource-kubernetes  $PULUMI_RESOURCE_KUBERNETES_VERSION (@pulumi/kubernetes SDK $(node -p 'require(process.argv[1]).version' "$ROOT/node_modules/@pulumi/kubernetes/package.json"))   (cold build ${PULUMI_RESOURCE_KUBERNETES_BUILD_SECONDS}s)"
   fi
   echo "  kubernetes                  $(ver "$KUBERNETES_DIR/kube-apiserver" --version) (apiserver, controller-manager, scheduler, $(ver "$KUBECTL" version --client | tr -d '\n'))   (cold build ${KUBERNETES_BUILD_SECONDS}s)"
+  if [ "$NODE" = real ]; then
+  echo "  kubelet, kube-proxy         $(ver "$KUBERNETES_NODE_DIR/kubelet" --version)   (cold build ${KUBERNETES_NODE_BUILD_SECONDS}s)"
+  echo "  coredns                     $COREDNS_VERSION   (cold build ${COREDNS_BUILD_SECONDS}s)"
+  echo "  pause                       e2e/tools/pause   (cold build ${PAUSE_BUILD_SECONDS}s)"
+  echo "  containerd, runc            $(containerd --version | awk '{print $3}'), $(runc --version | awk 'NR==1{print $3}') (Debian)"
+  else
   echo "  kwok                        $KWOK_VERSION   (cold build ${KWOK_BUILD_SECONDS}s)"
+  fi
   echo "  etcd                        $(ver "$ETCD_DIR/etcd" --version)   (cold build ${ETCD_BUILD_SECONDS}s)"
   echo "  node $(node --version), $(go version | awk '{print $3}')"
   echo "timings:"
   printf '  %s\n' "${TIMINGS[@]}"
   echo "  total run                          $(( $(date +%s) - RUN_START ))s"
+  if [ "$NODE" = real ]; then
+  echo "real: one node (kubelet, containerd + runc, CNI bridge, kube-proxy iptables, CoreDNS) in a"
+  echo "  network namespace of the run; the echo image built from echo/Dockerfile runs in every pod;"
+  echo "  probes, DNS, Services and gRPC traffic are real. Not real: one node only (no cross-node"
+  echo "  traffic), the bridge CNI does not enforce NetworkPolicy, images are imported, not pulled."
+  else
   echo "simulated: kwok nodes and pods (pods are scheduled, get an IP and turn Ready; no container"
   echo "  runs, no image is pulled, probes are not executed, no traffic flows). Real: etcd, the API"
   echo "  server's validation, admission (Pod Security restricted), controllers (Deployment,"
   echo "  StatefulSet, EndpointSlice, namespace deletion), scheduler, Pulumi CLI, engine, provider."
+  fi
   echo "logs: $LOGDIR"
   if [ ${#FAILURES[@]} -gt 0 ]; then echo "failed checks:"; printf '  - %s\n' "${FAILURES[@]}"; fi
 } | tee "$LOGDIR/report.txt"
@@ -145,29 +171,68 @@ done
 for f in Pulumi.yaml index.ts; do
   [ -f "$ROOT/$f" ] || { echo "e2e: $f not found at the repository root" >&2; exit 1; }
 done
+if [ "$NODE" = real ] && [ -z "$IN_SANDBOX" ]; then
+  [ "$(id -u)" = 0 ] || { echo "e2e --real-pods: needs root (namespaces, mounts, cgroups, containerd)" >&2; exit 1; }
+  for t in containerd containerd-shim-runc-v2 runc ctr ip unshare; do
+    command -v "$t" >/dev/null || { echo "e2e --real-pods: $t is required: apt-get install -y containerd runc iproute2" >&2; exit 1; }
+  done
+  [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/portmap ] ||
+    { echo "e2e --real-pods: CNI plugins are required: apt-get install -y containernetworking-plugins" >&2; exit 1; }
+fi
 mkdir -p "$CACHE"
-rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
+# Inside the sandbox the outer run's log dir (with its build log) is kept.
+[ -n "$IN_SANDBOX" ] || { rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"; }
 
 # ---------------------------------------------------------------- 1. tools
-say "tools: building or reusing (cache: $CACHE)"
-t=$(now_ms)
-TOOLS=()
-[ "$MODE" = cluster ] && TOOLS=(etcd kubernetes kwok)
-TOOLS_ENV=$(mktemp "${TMPDIR:-/tmp}/grpc-lb-e2e-tools.XXXXXX")
-GRPC_LB_E2E_TOOLS_ENV=$TOOLS_ENV bash "$ROOT/e2e/build-tools.sh" "${TOOLS[@]}" 2>&1 | tee "$LOGDIR/build-tools.log"
-rc=${PIPESTATUS[0]}
-if [ "$rc" != 0 ] || [ ! -s "$TOOLS_ENV" ]; then
-  rm -f "$TOOLS_ENV"
-  fail "tools" "build-tools.sh failed (see $LOGDIR/build-tools.log)"
-  echo "$PASSED passed, $FAILED failed"; exit 1
+if [ -n "$IN_SANDBOX" ]; then
+  # Built (and timed) by the outer run, which also built the images.
+  source "$GRPC_LB_E2E_TOOLS_ENV_FILE"
+  TOOLS_SECS=$GRPC_LB_E2E_TOOLS_SECS
+  timing "tools (build or reuse)" "$TOOLS_SECS"
+  timing "images (docker build, save)" "$GRPC_LB_E2E_IMAGES_SECS"
+else
+  say "tools: building or reusing (cache: $CACHE)"
+  t=$(now_ms)
+  TOOLS=()
+  [ "$MODE" = cluster ] && TOOLS=(etcd kubernetes kwok)
+  [ "$NODE" = real ] && TOOLS=(etcd kubernetes pulumi pulumi-language-nodejs pulumi-resource-kubernetes kubernetes-node coredns pause)
+  TOOLS_ENV=$(mktemp "${TMPDIR:-/tmp}/grpc-lb-e2e-tools.XXXXXX")
+  GRPC_LB_E2E_TOOLS_ENV=$TOOLS_ENV bash "$ROOT/e2e/build-tools.sh" "${TOOLS[@]}" 2>&1 | tee "$LOGDIR/build-tools.log"
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" != 0 ] || [ ! -s "$TOOLS_ENV" ]; then
+    rm -f "$TOOLS_ENV"
+    fail "tools" "build-tools.sh failed (see $LOGDIR/build-tools.log)"
+    echo "$PASSED passed, $FAILED failed"; exit 1
+  fi
+  TOOLS_SECS=$(secs_since "$t")
+  # shellcheck disable=SC1090
+  source "$TOOLS_ENV"
 fi
-TOOLS_SECS=$(secs_since "$t")
-timing "tools (build or reuse)" "$TOOLS_SECS"
-# shellcheck disable=SC1090
-source "$TOOLS_ENV"
-rm -f "$TOOLS_ENV"
 KUBECTL="$KUBERNETES_DIR/kubectl"
 PULUMI="${PULUMI_DIR:-}/pulumi"
+
+if [ "$NODE" = real ] && [ -z "$IN_SANDBOX" ]; then
+  # The images are built here, with the host's Docker engine; everything else runs again
+  # in the sandbox, which has no network to the outside.
+  IMAGES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/grpc-lb-e2e-images.XXXXXX")
+  t=$(now_ms)
+  say "images: building $IMAGE (echo/Dockerfile) and $PAUSE_IMAGE"
+  if ! bash "$ROOT/e2e/images.sh" "$PAUSE_DIR/pause" "$IMAGE" "$PAUSE_IMAGE" "$IMAGES_DIR/images.tar" >"$LOGDIR/images.log" 2>&1; then
+    tail -n 20 "$LOGDIR/images.log"
+    rm -rf "$IMAGES_DIR" "$TOOLS_ENV"
+    fail "images" "e2e/images.sh failed (see $LOGDIR/images.log)"
+    echo "$PASSED passed, $FAILED failed"; exit 1
+  fi
+  IMAGES_SECS=$(secs_since "$t")
+  say "images ready in ${IMAGES_SECS}s; entering the sandbox"
+  GRPC_LB_E2E_IN_SANDBOX=1 GRPC_LB_E2E_TOOLS_ENV_FILE=$TOOLS_ENV GRPC_LB_E2E_TOOLS_SECS=$TOOLS_SECS \
+    GRPC_LB_E2E_IMAGES=$IMAGES_DIR/images.tar GRPC_LB_E2E_IMAGES_SECS=$IMAGES_SECS \
+    bash "$ROOT/e2e/sandbox.sh" bash "$ROOT/e2e/run.sh" --real-pods
+  rc=$?
+  rm -rf "$IMAGES_DIR" "$TOOLS_ENV"
+  exit $rc
+fi
+[ -z "$IN_SANDBOX" ] && { rm -f "$TOOLS_ENV"; timing "tools (build or reuse)" "$TOOLS_SECS"; }
 pass "tools" "all tools ready in ${TOOLS_SECS}s"
 
 # ---------------------------------------------------------------- 2. cluster
@@ -238,6 +303,8 @@ start_bg kube-apiserver "$KUBERNETES_DIR/kube-apiserver" \
   --endpoint-reconciler-type none \
   --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
   --client-ca-file "$pki/ca.crt" \
+  --kubelet-client-certificate "$pki/admin.crt" --kubelet-client-key "$pki/admin.key" \
+  --kubelet-preferred-address-types InternalIP \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
   --service-cluster-ip-range 10.96.0.0/16 \
@@ -264,14 +331,21 @@ start_bg kube-scheduler "$KUBERNETES_DIR/kube-scheduler" \
   --kubeconfig "$KUBECONFIG" --authentication-kubeconfig "$KUBECONFIG" --authorization-kubeconfig "$KUBECONFIG" \
   --bind-address 127.0.0.1 --secure-port "$SCHED_PORT" --cert-dir "$WORK/sched-certs" \
   --leader-elect=false --profiling=false
-# kwok: no --server-address, so it listens on nothing; it manages only nodes annotated as fake.
-start_bg kwok "$KWOK_DIR/kwok" --kubeconfig "$KUBECONFIG" \
-  --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-  --cidr 10.0.0.1/24 --node-ip 10.0.0.254 --node-lease-duration-seconds 40
-
-NODES=3
-for i in $(seq 0 $((NODES - 1))); do
-  cat <<EOF
+if [ "$NODE" = real ]; then
+  IMAGES_ARCHIVE=$GRPC_LB_E2E_IMAGES
+  # shellcheck source=e2e/node.sh
+  source "$ROOT/e2e/node.sh"
+  NODES=1
+  start_real_node
+  NODE_DESC="1 real node ($NODE_NAME: containerd, kubelet, kube-proxy, CoreDNS)"
+else
+  # kwok: no --server-address, so it listens on nothing; it manages only nodes annotated as fake.
+  start_bg kwok "$KWOK_DIR/kwok" --kubeconfig "$KUBECONFIG" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --cidr 10.0.0.1/24 --node-ip 10.0.0.254 --node-lease-duration-seconds 40
+  NODES=3
+  for i in $(seq 0 $((NODES - 1))); do
+    cat <<EOF
 apiVersion: v1
 kind: Node
 metadata:
@@ -283,15 +357,17 @@ status:
   capacity: {cpu: "16", memory: 64Gi, pods: "110"}
 ---
 EOF
-done >"$WORK/nodes.yaml"
-k apply -f "$WORK/nodes.yaml" >"$WORK/logs/nodes.log" 2>&1 || { fail "cluster: nodes" "kubectl apply of kwok nodes failed: $(tail -n 3 "$WORK/logs/nodes.log")"; finish; }
-if kwait --for=condition=Ready node --all --timeout=60s >>"$WORK/logs/nodes.log" 2>&1 \
+  done >"$WORK/nodes.yaml"
+  k apply -f "$WORK/nodes.yaml" >"$WORK/logs/nodes.log" 2>&1 || { fail "cluster: nodes" "kubectl apply of kwok nodes failed: $(tail -n 3 "$WORK/logs/nodes.log")"; finish; }
+  NODE_DESC="$NODES kwok nodes"
+fi
+if kwait --for=condition=Ready node --all --timeout=90s >>"$WORK/logs/nodes.log" 2>&1 \
   && kwait --for=create serviceaccount/default -n default --timeout=60s >>"$WORK/logs/nodes.log" 2>&1; then
   CLUSTER_SECS=$(secs_since "$t")
-  timing "cluster up (certs..kwok nodes Ready)" "$CLUSTER_SECS"
-  pass "cluster" "etcd, kube-apiserver $("$KUBERNETES_DIR/kube-apiserver" --version | awk '{print $2}'), controller-manager, scheduler on 127.0.0.1; $NODES kwok nodes Ready in ${CLUSTER_SECS}s"
+  timing "cluster up (certs..nodes Ready)" "$CLUSTER_SECS"
+  pass "cluster" "etcd, kube-apiserver $("$KUBERNETES_DIR/kube-apiserver" --version | awk '{print $2}'), controller-manager, scheduler on 127.0.0.1; $NODE_DESC Ready in ${CLUSTER_SECS}s"
 else
-  fail "cluster" "kwok nodes or the default ServiceAccount not ready in 60s: $(tail -n 3 "$WORK/logs/nodes.log")"
+  fail "cluster" "nodes ($NODE_DESC) or the default ServiceAccount not ready in time: $(tail -n 3 "$WORK/logs/nodes.log")"
   finish
 fi
 
@@ -406,7 +482,7 @@ check_stack_in_cluster() { # <stack> <mode>
   n=$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.replicas}')
   missing=$(check_pods_ready "$ns" "${n:-0}")
   if [ -n "$n" ] && [ "$n" -ge 1 ] && [ -z "$missing" ]; then
-    pass "$s: client pods Ready" "echo-client-0..$((n - 1)) Ready (kwok-simulated)"
+    pass "$s: client pods Ready" "echo-client-0..$((n - 1)) Ready ($([ "$NODE" = real ] && echo running || echo kwok-simulated))"
   else
     fail "$s: client pods Ready" "replicas='$n', not Ready within 90s: ${missing:-?}"
   fi
@@ -483,12 +559,61 @@ check_pod_security() { # <stack>
   fi
 }
 
+# Real pods only: what the client pods themselves report, read the way a user would
+# (kubectl logs). Each client prints a cumulative "distribution so far" table every 10 s.
+# l4: the last table shows 1 backend, a current server. clientside: it shows every current
+# server (the Service's ready endpoints); after a live switch it may also list servers of
+# the previous rollout, which is why it is "every current one", not "exactly these".
+last_distribution() { # <ns> <pod>: the last table the pod printed (header + backend lines)
+  k logs -n "$1" "$2" --tail=300 2>/dev/null |
+    awk '/^distribution so far/ {block = $0; next} block != "" && /^  / {block = block "\n" $0; next} END {print block}'
+}
+traffic_shape_ok() { # <mode> <table> <current servers, one per line>
+  local header backends
+  header=$(head -n1 <<<"$2")
+  [ "$(grep -Eo '[0-9]+ ok' <<<"$header" | grep -Eo '[0-9]+')" -ge 20 ] 2>/dev/null || return 1
+  backends=$(tail -n +2 <<<"$2" | awk '{print $1}' | sort)
+  if [ "$1" = l4 ]; then
+    [[ $header == *"pinned to 1 backend"* ]] && grep -qxF "$backends" <<<"$3"
+  else
+    [[ $header == *"spread over"* ]] && [ -z "$(comm -13 <(echo "$backends") <(echo "$3"))" ]
+  fi
+}
+check_traffic() { # <stack> <mode> [label]
+  local s=$1 mode=$2 label=${3:-traffic} ns servers n i pod table want problems=() shown=()
+  ns=$(ns_of "$s")
+  servers=$(jp endpointslices -n "$ns" -l kubernetes.io/service-name=echo-server \
+    -o jsonpath='{range .items[*].endpoints[?(@.conditions.ready==true)]}{.targetRef.name}{"\n"}{end}' | sort)
+  if [ "$mode" = l4 ]; then want="each client pinned to 1 server"; else want="each client spread over all $(grep -c . <<<"$servers") servers"; fi
+  n=$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.replicas}')
+  for ((i = 0; i < ${n:-0}; i++)); do
+    pod=echo-client-$i
+    for _ in $(seq 1 24); do # up to 2 min: the first table comes after 10 s
+      table=$(last_distribution "$ns" "$pod")
+      traffic_shape_ok "$mode" "$table" "$servers" && break
+      sleep 5
+    done
+    printf '%s\n' "-- kubectl logs -n $ns $pod (last table)" "$table" >>"$WORK/logs/traffic-$s.log"
+    if traffic_shape_ok "$mode" "$table" "$servers"; then
+      shown+=("$pod: $(grep -Eo '[0-9]+ ok' <<<"$table" | head -n1), $(tail -n +2 <<<"$table" | awk '{printf "%s%s %s", sep, $1, $4; sep=", "}')")
+    else
+      problems+=("$pod: last table '$(head -n1 <<<"$table")' with backends $(tail -n +2 <<<"$table" | awk '{printf "%s ", $1}')vs ready servers $(tr '\n' ' ' <<<"$servers")")
+    fi
+  done
+  if [ ${#problems[@]} -eq 0 ] && [ "${n:-0}" -ge 1 ] && [ -n "$servers" ]; then
+    pass "$s: $label ($want)" "kubectl logs: $(IFS=';'; echo "${shown[*]}")"
+  else
+    fail "$s: $label ($want)" "${problems[*]:-no client pods or no ready servers}"
+  fi
+}
+
 declare -A MODE_OF=([l4]=l4 [clientside]=clientside)
 for s in "${STACKS[@]}"; do
   if k get namespace "$(ns_of "$s")" >/dev/null 2>&1; then
     check_stack_in_cluster "$s" "${MODE_OF[$s]}"
     check_outputs "$s" "${MODE_OF[$s]}"
     check_pod_security "$s"
+    [ "$NODE" = real ] && check_traffic "$s" "${MODE_OF[$s]}"
   else
     fail "$s: cluster state" "namespace $(ns_of "$s") does not exist (up failed?)"
   fi
@@ -541,6 +666,7 @@ if pul "switch-config" config set grpc-lb:mode clientside --stack $s; then
     mode_out=$(output_json $s | json_get mode)
     if [ "${svc#*/}" = None ] && [ "${svc%%/*}" != "$old_uid" ] && [ "$policy" = round_robin ] && [ "$mode_out" = clientside ]; then
       pass "l4: live mode switch" "Service replaced (new uid) as headless, clients now round_robin, output mode=clientside"
+      [ "$NODE" = real ] && check_traffic l4 clientside "traffic after the switch"
     else
       fail "l4: live mode switch" "Service uid/clusterIP '$svc' (old uid $old_uid), policy '$policy', output mode '$mode_out'"
     fi

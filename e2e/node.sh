@@ -1,0 +1,184 @@
+# shellcheck shell=bash
+# A real Kubernetes node for `npm run e2e -- --real-pods`, sourced by e2e/run.sh inside
+# e2e/sandbox.sh: containerd (Debian's, CRI with cgroupfs) with the run's images imported,
+# a CNI bridge (Debian's plugins), the kubelet, kube-proxy (iptables, in the sandbox's
+# network namespace) and CoreDNS as the cluster DNS. Everything keeps its state under
+# $WORK/node and is started with run.sh's start_bg, so its teardown stops it by PID.
+#
+# Uses from run.sh: WORK, KUBECONFIG, pki, start_bg, alive_or_die, fail, finish, k, kwait,
+# KUBERNETES_NODE_DIR, COREDNS_DIR, and from the sandbox GRPC_LB_E2E_NODE_IP/_CGROUP.
+
+NODE_NAME=node-0
+NODE_IP=${GRPC_LB_E2E_NODE_IP:?run inside e2e/sandbox.sh}
+POD_CIDR=10.244.0.0/24
+CLUSTER_DNS=$NODE_IP # CoreDNS runs on the node itself, reached through the pods' gateway
+CONTAINERD_SOCK=$WORK/node/containerd/containerd.sock
+
+node_ctr() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
+
+wait_for() { # <what> <seconds> <command...>: bounded poll
+  local what=$1 secs=$2 i
+  shift 2
+  for ((i = 0; i < secs * 2; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  fail "node: $what" "not ready after ${secs}s"
+  return 1
+}
+
+write_node_configs() {
+  local d=$WORK/node
+  mkdir -p "$d/containerd" "$d/cni/net.d" "$d/cni/ipam" "$d/kubelet" "$d/pod-logs"
+
+  cat >"$d/containerd/config.toml" <<EOF
+version = 2
+root = "$d/containerd/root"
+state = "$d/containerd/state"
+[grpc]
+  address = "$CONTAINERD_SOCK"
+[ttrpc]
+  address = "$CONTAINERD_SOCK.ttrpc"
+[metrics]
+  address = ""
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_selinux = false
+  # Pod sandboxes ask for oom_score_adj -998; lowering it needs CAP_SYS_RESOURCE, which
+  # root may not have (it does not on the machines this was built on). Cap it at ours.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$d/cni/net.d"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$d/containerd/opt"
+EOF
+
+  # No masquerading here: kube-proxy masquerades every Service connection (masqueradeAll),
+  # which is what makes pod -> ClusterIP -> pod on one bridge work without br_netfilter.
+  cat >"$d/cni/net.d/10-grpclb-bridge.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "grpclb-e2e",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+      "ipam": { "type": "host-local", "dataDir": "$d/cni/ipam",
+                "ranges": [[{ "subnet": "$POD_CIDR" }]], "routes": [{ "dst": "0.0.0.0/0" }] }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+EOF
+
+  # Kernel tunables: the kubelet would set vm.overcommit_memory, kernel.panic and
+  # kernel.panic_on_oops on the whole machine; protectKernelDefaults makes it only check,
+  # and the sandbox's mount namespace shows it the values it wants (see start_real_node).
+  cat >"$d/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: $pki/ca.crt}
+authorization: {mode: Webhook}
+cgroupDriver: cgroupfs
+cgroupRoot: /$GRPC_LB_E2E_CGROUP
+cgroupsPerQOS: true
+failCgroupV1: false
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+clusterDNS: [$CLUSTER_DNS]
+clusterDomain: cluster.local
+resolvConf: ""
+podLogsDirectory: $d/pod-logs
+failSwapOn: false
+protectKernelDefaults: true
+serializeImagePulls: false
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: 50Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
+maxPods: 30
+staticPodPath: ""
+EOF
+
+  cat >"$d/kube-proxy.yaml" <<EOF
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: $KUBECONFIG}
+hostnameOverride: $NODE_NAME
+mode: iptables
+clusterCIDR: $POD_CIDR
+bindAddress: $NODE_IP
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+iptables: {masqueradeAll: true}
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+EOF
+
+  cat >"$d/Corefile" <<EOF
+cluster.local:53 {
+  bind $CLUSTER_DNS
+  errors
+  kubernetes cluster.local {
+    kubeconfig $KUBECONFIG
+  }
+}
+EOF
+}
+
+# The values the kubelet insists on, shown to it (and only to it, and to the processes of
+# this mount namespace) by bind-mounting small files over the /proc/sys entries.
+fake_kernel_tunables() {
+  local d=$WORK/node/sysctl name value
+  mkdir -p "$d"
+  while read -r name value; do
+    printf '%s\n' "$value" >"$d/${name//\//.}"
+    mount --bind "$d/${name//\//.}" "/proc/sys/$name" || return 1
+  done <<'EOF'
+vm/overcommit_memory 1
+vm/panic_on_oom 0
+kernel/panic 10
+kernel/panic_on_oops 1
+kernel/keys/root_maxkeys 1000000
+kernel/keys/root_maxbytes 25000000
+EOF
+}
+
+start_real_node() {
+  write_node_configs
+  fake_kernel_tunables || { fail "node: kernel tunables" "could not bind-mount over /proc/sys"; finish; }
+
+  start_bg containerd containerd --config "$WORK/node/containerd/config.toml"
+  local containerd_pid=${PIDS[-1]}
+  wait_for containerd 30 node_ctr version || finish
+  alive_or_die containerd "$containerd_pid"
+  node_ctr images import --all-platforms "$IMAGES_ARCHIVE" >"$WORK/logs/images-import.log" 2>&1 ||
+    { fail "node: images" "ctr images import failed: $(tail -n 3 "$WORK/logs/images-import.log")"; finish; }
+
+  start_bg coredns "$COREDNS_DIR/coredns" -conf "$WORK/node/Corefile"
+  start_bg kubelet "$KUBERNETES_NODE_DIR/kubelet" \
+    --config "$WORK/node/kubelet/config.yaml" --kubeconfig "$KUBECONFIG" \
+    --root-dir "$WORK/node/kubelet/root" --cert-dir "$WORK/node/kubelet/pki" \
+    --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --v 1
+  local kubelet_pid=${PIDS[-1]}
+  start_bg kube-proxy "$KUBERNETES_NODE_DIR/kube-proxy" --config "$WORK/node/kube-proxy.yaml" --v 1
+
+  local i
+  for i in $(seq 1 120); do
+    alive_or_die kubelet "$kubelet_pid"
+    k get node "$NODE_NAME" >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  kwait --for=condition=Ready "node/$NODE_NAME" --timeout=90s >>"$WORK/logs/nodes.log" 2>&1
+}

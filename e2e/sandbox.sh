@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Runs a command as the only tenant of a one-node "machine" made for the real-pods e2e,
+# and takes that machine apart afterwards, also after a failure or Ctrl-C:
+#
+#  - network: a namespace of its own with loopback and the node's address
+#    ($GRPC_LB_E2E_NODE_IP) on one end of a veth pair whose other end is in the same
+#    namespace and has no address (the default route points into it; the kernel here has no
+#    dummy links). The cluster, the pods' bridge, kube-proxy's iptables rules and all pod
+#    traffic live in it; nothing can leave.
+#  - mounts: a private mount namespace with a tmpfs on /run and overlays on /var/lib and
+#    /var/log (writes go to this run's temp dir), so what containerd, runc, the CNI plugins
+#    and the kubelet keep at their fixed paths never reaches the host, and every mount ends
+#    with the namespace.
+#  - cgroups: a cgroup of its own in every v1 hierarchy (its name in $GRPC_LB_E2E_CGROUP),
+#    the kubelet's cgroup root. At the end every process still in it (pods, shims) is
+#    killed by PID, then the cgroups and the network namespace are removed.
+#
+#   bash e2e/sandbox.sh <command...>
+set -uo pipefail
+[ $# -ge 1 ] || { echo "usage: bash e2e/sandbox.sh <command...>" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "sandbox: the real-pods e2e needs root (network namespace, mounts, cgroups)" >&2; exit 1; }
+
+ID=grpclb-e2e-$$
+export GRPC_LB_E2E_NODE_IP=10.123.0.2 GRPC_LB_E2E_CGROUP=$ID
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/grpc-lb-sandbox.XXXXXX")
+say() { printf '[sandbox] %s\n' "$*" >&2; }
+
+# The v1 hierarchies (cpu and cpuacct may be one, behind two names).
+HIERARCHIES=()
+for h in /sys/fs/cgroup/*/; do
+  h=${h%/}
+  [ -L "$h" ] && continue
+  [ -f "$h/cgroup.procs" ] && [ "$(stat -f -c %T "$h")" = cgroupfs ] && HIERARCHIES+=("$h")
+done
+
+procs_left() { find "/sys/fs/cgroup/pids/$ID" -name cgroup.procs -exec cat {} + 2>/dev/null; }
+cleanup() {
+  local i pids h
+  trap - EXIT
+  for i in $(seq 1 20); do
+    pids=$(procs_left)
+    [ -z "$pids" ] && break
+    [ "$i" = 1 ] && say "killing $(wc -w <<<"$pids") processes left in cgroup $ID"
+    # shellcheck disable=SC2086 # one PID per word
+    kill -KILL $pids 2>/dev/null
+    sleep 0.5
+  done
+  [ -n "$(procs_left)" ] && say "WARNING: processes still in cgroup $ID: $(procs_left | tr '\n' ' ')"
+  for h in /sys/fs/cgroup/*; do # also the v2 one, where runc mirrors the tree
+    [ -L "$h" ] && continue
+    [ -d "$h/$ID" ] && find "$h/$ID" -depth -type d -exec rmdir {} + 2>/dev/null
+    [ -d "$h/$ID" ] && say "WARNING: could not remove $h/$ID"
+  done
+  ip netns del "$ID" 2>/dev/null
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
+trap 'exit 130' INT   # bash runs these after the foreground command below has returned
+trap 'exit 143' TERM
+
+for h in "${HIERARCHIES[@]}"; do
+  mkdir "$h/$ID" || exit 1
+  if [ -f "$h/cpuset.cpus" ]; then # a new cpuset is empty until given its parent's
+    cat "$h/cpuset.cpus" >"$h/$ID/cpuset.cpus" && cat "$h/cpuset.mems" >"$h/$ID/cpuset.mems" || exit 1
+  fi
+done
+
+ip netns add "$ID" || exit 1
+ip -n "$ID" link set lo up &&
+  ip -n "$ID" link add node0 type veth peer name node0-void &&
+  ip -n "$ID" addr add "$GRPC_LB_E2E_NODE_IP/24" dev node0 &&
+  ip -n "$ID" link set node0-void up &&
+  ip -n "$ID" link set node0 up &&
+  ip -n "$ID" route add default via "${GRPC_LB_E2E_NODE_IP%.*}.1" dev node0 &&
+  ip netns exec "$ID" sysctl -qw net.ipv4.ip_forward=1 || { say "network namespace setup failed"; exit 1; }
+
+mkdir -p "$SCRATCH/lib/upper" "$SCRATCH/lib/work" "$SCRATCH/log/upper" "$SCRATCH/log/work"
+say "network namespace, cgroup and mount namespace $ID ready"
+# Foreground on purpose: the command gets Ctrl-C itself and tears down its own processes.
+(
+  for h in "${HIERARCHIES[@]}"; do echo "$BASHPID" >"$h/$ID/cgroup.procs" || exit 1; done
+  # nsenter, not `ip netns exec`: that one remounts /sys, and the kubelet needs the
+  # cgroup mounts under it.
+  exec nsenter --net="/run/netns/$ID" -- unshare --mount --propagation private -- bash -c '
+    mount -t tmpfs -o mode=0755 grpclb-e2e-run /run &&
+    for d in lib log; do
+      mount -t overlay "grpclb-e2e-var-$d" -o "lowerdir=/var/$d,upperdir=$0/$d/upper,workdir=$0/$d/work" "/var/$d" || exit 1
+    done
+    exec "$@"' "$SCRATCH" "$@"
+)
