@@ -182,3 +182,21 @@ start_real_node() {
   done
   kwait --for=condition=Ready "node/$NODE_NAME" --timeout=90s >>"$WORK/logs/nodes.log" 2>&1
 }
+
+# After run.sh's teardown stopped the node's processes: what they leave behind in the
+# sandbox, so that the work dir can be removed. Pods outlive the kubelet and containerd
+# (each container runs under its own shim), and their rootfs and volume mounts sit under
+# $WORK; e2e/sandbox.sh would kill the processes anyway, but only after run.sh is gone.
+node_teardown() {
+  local pids i
+  for i in $(seq 1 10); do
+    pids=$(find "/sys/fs/cgroup/pids/$GRPC_LB_E2E_CGROUP/kubepods" -name cgroup.procs -exec cat {} + 2>/dev/null)
+    pids+=" $(pgrep -f -- "-address $CONTAINERD_SOCK" || true)"
+    [ -z "${pids// /}" ] && break
+    # shellcheck disable=SC2086 # one PID per word
+    kill -KILL $pids 2>/dev/null
+    sleep 0.5
+  done
+  awk -v p="$WORK/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r |
+    while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+}

@@ -78,8 +78,10 @@ cleanup() {
     for i in $(seq 1 50); do kill -0 -- "-$CUR_PGID" 2>/dev/null || break; sleep 0.2; done
     kill -KILL -- "-$CUR_PGID" 2>/dev/null
   fi
-  # Stop in reverse start order: kwok, scheduler, controller-manager, apiserver, etcd.
+  # Stop in reverse start order: the node (kwok, or kube-proxy, kubelet, CoreDNS, containerd),
+  # scheduler, controller-manager, apiserver, etcd.
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}" "${PID_NAMES[$i]}"; done
+  if [ "$NODE" = real ] && declare -F node_teardown >/dev/null; then node_teardown; fi
   [ -n "${IMAGES_DIR:-}" ] && rm -rf "$IMAGES_DIR"
   [ -n "${TOOLS_ENV:-}" ] && rm -f "$TOOLS_ENV"
   if [ -n "$WORK" ] && [ -d "$WORK" ]; then
