@@ -17,17 +17,23 @@
 #
 #   bash e2e/run.sh                  # everything, kwok node
 #   bash e2e/run.sh --real-pods      # everything, real node and pods (root, Docker, containerd)
+#   ... --hold                       # once both stacks are up and checked, print kubectl commands
+#                                    # to look around and wait for Enter (at most 1 h)
 #   bash e2e/run.sh --cluster-only   # only etcd/kubernetes/kwok: bring the cluster up, check, tear down
 set -uo pipefail
 
 MODE=full
 NODE=kwok
-case "${1:-}" in
-  "") ;;
-  --real-pods) NODE=real ;;
-  --cluster-only) MODE=cluster ;;
-  *) echo "usage: bash e2e/run.sh [--real-pods | --cluster-only]" >&2; exit 2 ;;
-esac
+HOLD=0
+for arg in "$@"; do
+  case "$arg" in
+    --real-pods) NODE=real ;;
+    --cluster-only) MODE=cluster ;;
+    --hold) HOLD=1 ;;
+    *) echo "usage: bash e2e/run.sh [--real-pods] [--hold] | --cluster-only" >&2; exit 2 ;;
+  esac
+done
+[ "$MODE" = cluster ] && [ "$NODE" = real ] && { echo "e2e: --cluster-only runs kwok; drop --real-pods" >&2; exit 2; }
 # Set by this script when it runs itself again inside e2e/sandbox.sh (real pods).
 IN_SANDBOX=${GRPC_LB_E2E_IN_SANDBOX:-}
 
@@ -229,7 +235,7 @@ if [ "$NODE" = real ] && [ -z "$IN_SANDBOX" ]; then
   say "images ready in ${IMAGES_SECS}s; entering the sandbox"
   GRPC_LB_E2E_IN_SANDBOX=1 GRPC_LB_E2E_TOOLS_ENV_FILE=$TOOLS_ENV GRPC_LB_E2E_TOOLS_SECS=$TOOLS_SECS \
     GRPC_LB_E2E_IMAGES=$IMAGES_DIR/images.tar GRPC_LB_E2E_IMAGES_SECS=$IMAGES_SECS \
-    bash "$ROOT/e2e/sandbox.sh" bash "$ROOT/e2e/run.sh" --real-pods
+    bash "$ROOT/e2e/sandbox.sh" bash "$ROOT/e2e/run.sh" "$@"
   rc=$?
   rm -rf "$IMAGES_DIR" "$TOOLS_ENV"
   exit $rc
@@ -622,6 +628,18 @@ for s in "${STACKS[@]}"; do
 done
 both=$(k get namespaces -o name 2>/dev/null | grep -c 'namespace/grpc-lb-\(l4\|clientside\)$')
 if [ "$both" = 2 ]; then pass "both stacks live" "grpc-lb-l4 and grpc-lb-clientside side by side"; else fail "both stacks live" "$both of 2 namespaces present"; fi
+
+# --hold: the two stacks stay up for a person to look at (kubectl logs -f shows pinned vs
+# spread live with real pods), until Enter; without a terminal it does not wait.
+if [ "$HOLD" = 1 ]; then
+  kc="$KUBECTL --kubeconfig $KUBECONFIG"
+  [ -n "$IN_SANDBOX" ] && kc="nsenter --net=/run/netns/$GRPC_LB_E2E_NETNS $kc"
+  say "holding: both stacks are up. From another shell$([ -n "$IN_SANDBOX" ] && echo ', as root'):"
+  for s in "${STACKS[@]}"; do echo "    $kc logs -f -n $(ns_of "$s") echo-client-0"; done
+  echo "    $kc get pods -A -o wide"
+  say "press Enter to go on with the remaining checks and the teardown (or wait 1 h)"
+  read -r -t 3600 _ 2>/dev/null </dev/tty || say "no terminal to wait on: going on"
+fi
 
 # ---------------------------------------------------------------- 5. second up, scaling
 for s in "${STACKS[@]}"; do

@@ -2,7 +2,7 @@
 # Runs a command as the only tenant of a one-node "machine" made for the real-pods e2e,
 # and takes that machine apart afterwards, also after a failure or Ctrl-C:
 #
-#  - network: a namespace of its own with loopback and the node's address
+#  - network: a namespace of its own ($GRPC_LB_E2E_NETNS) with loopback and the node's address
 #    ($GRPC_LB_E2E_NODE_IP) on one end of a veth pair whose other end is in the same
 #    namespace and has no address (the default route points into it; the kernel here has no
 #    dummy links). The cluster, the pods' bridge, kube-proxy's iptables rules and all pod
@@ -21,7 +21,7 @@ set -uo pipefail
 [ "$(id -u)" = 0 ] || { echo "sandbox: the real-pods e2e needs root (network namespace, mounts, cgroups)" >&2; exit 1; }
 
 ID=grpclb-e2e-$$
-export GRPC_LB_E2E_NODE_IP=10.123.0.2 GRPC_LB_E2E_CGROUP=$ID
+export GRPC_LB_E2E_NODE_IP=10.123.0.2 GRPC_LB_E2E_CGROUP=$ID GRPC_LB_E2E_NETNS=$ID
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/grpc-lb-sandbox.XXXXXX")
 say() { printf '[sandbox] %s\n' "$*" >&2; }
 
