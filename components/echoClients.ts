@@ -12,6 +12,13 @@ export const CLIENT_TERMINATION_GRACE_SECONDS = 10;
 
 export interface EchoClientsArgs extends WorkloadArgs {
   concurrency: number;
+  /**
+   * The servers' component: the clients are created only once it is ready. A client that
+   * starts first sees an empty or partial backend set: l4 clients all pin to the first
+   * server that turns ready, clientside ones spread only after their next re-resolution,
+   * and the first calls fail UNAVAILABLE (seen on a real node in the e2e).
+   */
+  servers: pulumi.Resource;
 }
 
 export class EchoClients extends pulumi.ComponentResource {
@@ -62,7 +69,7 @@ export class EchoClients extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this },
+      { parent: this, dependsOn: [args.servers] },
     );
 
     this.podNames = this.statefulSet.metadata.name.apply((setName) =>

@@ -55,6 +55,7 @@ export function deployEchoStack(config: StackConfig): EchoStack {
     concurrency: config.clientConcurrency,
     settings,
     labels: clientLabels,
+    servers,
   });
 
   const selector = Object.entries(clientLabels.selector).map(([k, v]) => `${k}=${v}`).join(",");

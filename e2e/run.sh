@@ -603,7 +603,7 @@ check_traffic() { # <stack> <mode> [label]
     done
     printf '%s\n' "-- kubectl logs -n $ns $pod (last table)" "$table" >>"$WORK/logs/traffic-$s.log"
     if traffic_shape_ok "$mode" "$table" "$servers"; then
-      shown+=("$pod: $(grep -Eo '[0-9]+ ok' <<<"$table" | head -n1), $(tail -n +2 <<<"$table" | awk '{printf "%s%s %s", sep, $1, $4; sep=", "}')")
+      shown+=("$pod: $(grep -Eo '[0-9]+ ok, [0-9]+ failed' <<<"$table" | head -n1), $(tail -n +2 <<<"$table" | awk '{printf "%s%s %s", sep, $1, $4; sep=", "}')")
     else
       problems+=("$pod: last table '$(head -n1 <<<"$table")' with backends $(tail -n +2 <<<"$table" | awk '{printf "%s ", $1}')vs ready servers $(tr '\n' ' ' <<<"$servers")")
     fi

@@ -244,6 +244,13 @@ for (const mode of ["l4", "clientside"] as const) {
       assert.equal(urnType(parentOf[`${T.statefulSet}::echo-client`]), "grpc-lb:index:EchoClients");
       assert.equal(urnType(parentOf[`${T.image}::echo`]), "grpc-lb:index:EchoImage");
     });
+
+    it("creates the clients only after the server Deployment and Service are done", () => {
+      const urnType = (urn: string) => urn.split("::")[2]?.split("$").pop();
+      const waitsFor = run.recorder.one(T.statefulSet).dependencies.map((urn) => `${urnType(urn)}::${urn.split("::").pop()}`);
+      assert.ok(waitsFor.includes(`${T.deployment}::echo-server`), `StatefulSet waits for ${waitsFor.join(", ") || "nothing"}`);
+      assert.ok(waitsFor.includes(`${T.service}::echo-server`), `StatefulSet waits for ${waitsFor.join(", ") || "nothing"}`);
+    });
   });
 }
 

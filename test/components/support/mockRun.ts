@@ -1,6 +1,6 @@
 // Runs the Pulumi program against pulumi.runtime.setMocks and records every
-// registration: its type, name and inputs (what the mocks see) and its parent and
-// replacement options (what the engine would get, read off the mock monitor).
+// registration: its type, name and inputs (what the mocks see) and its parent,
+// replacement options and dependencies (what the engine would get, read off the mock monitor).
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, readStackConfig } from "../../../components/config";
 import { EchoStack, deployEchoStack } from "../../../components/stack";
@@ -17,6 +17,8 @@ export interface Registration {
   parent: string;
   deleteBeforeReplace: boolean;
   replaceOnChanges: string[];
+  /** URNs the engine must finish first (dependsOn, expanded by the SDK). */
+  dependencies: string[];
 }
 
 /** The getters of the monitor's RegisterResourceRequest that the recorder reads. */
@@ -26,6 +28,7 @@ interface RegisterRequest {
   getParent(): string;
   getDeletebeforereplace(): boolean;
   getReplaceonchangesList(): string[];
+  getDependenciesList(): string[];
 }
 interface Monitor {
   registerResource(req: RegisterRequest, callback: unknown): unknown;
@@ -60,6 +63,7 @@ export class Recorder {
       parent: req.getParent(),
       deleteBeforeReplace: req.getDeletebeforereplace(),
       replaceOnChanges: req.getReplaceonchangesList(),
+      dependencies: req.getDependenciesList(),
     });
   }
 
