@@ -652,6 +652,69 @@ for s in "${STACKS[@]}"; do
   fi
 done
 
+# A 4th server pod in both stacks, clients untouched: with real pods, what the running
+# clients make of it is the whole point of the two modes. l4: nothing (each stays pinned
+# to its old server). clientside: every client finds it, after its connections reach the
+# max age (30 s, +10% jitter) and it re-resolves DNS.
+newest_server() { # <ns>
+  jp pods -n "$1" -l run=echo-server --sort-by=.metadata.creationTimestamp \
+    -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | tail -n1
+}
+check_new_server() { # <stack> <mode> <new pod>: from the clients' own tables
+  local s=$1 mode=$2 new=$3 ns n i pod table start secs=() late=()
+  ns=$(ns_of "$s")
+  n=$(jp statefulset echo-client -n "$ns" -o jsonpath='{.spec.replicas}')
+  start=$(date +%s)
+  for ((i = 0; i < ${n:-0}; i++)); do
+    pod=echo-client-$i
+    if [ "$mode" = l4 ]; then
+      # Two tables after the new pod turned Ready: it must still have none of the calls.
+      [ $i = 0 ] && sleep 20
+      table=$(last_distribution "$ns" "$pod")
+      if [[ $(head -n1 <<<"$table") == *"pinned to 1 backend"* ]] && ! grep -q "^  $new " <<<"$table"; then
+        secs+=("$pod still on $(tail -n +2 <<<"$table" | awk '{print $1}')")
+      else
+        late+=("$pod: $(head -n1 <<<"$table" | grep -Eo '(pinned|spread)[a-z0-9 ]*'), backends $(tail -n +2 <<<"$table" | awk '{printf "%s ", $1}')")
+      fi
+    else
+      for _ in $(seq 1 18); do # up to 90 s
+        grep -q "^  $new " <<<"$(last_distribution "$ns" "$pod")" && break
+        sleep 5
+      done
+      if grep -q "^  $new " <<<"$(last_distribution "$ns" "$pod")"; then secs+=("$pod $(( $(date +%s) - start )) s after up returned")
+      else late+=("$pod: $new not in its table after 90 s"); fi
+    fi
+  done
+  if [ ${#late[@]} -eq 0 ] && [ "${n:-0}" -ge 1 ]; then
+    if [ "$mode" = l4 ]; then pass "$s: new server, running clients" "$new got no calls: $(IFS=';'; echo "${secs[*]}")"
+    else pass "$s: new server, running clients" "every client found $new (10 s table granularity): $(IFS=';'; echo "${secs[*]}")"; fi
+  else
+    fail "$s: new server, running clients" "$(IFS=';'; echo "${late[*]}")"
+  fi
+}
+
+for s in "${STACKS[@]}"; do
+  ns=$(ns_of "$s")
+  if pul "servers-config-$s" config set grpc-lb:serverReplicas 4 --stack "$s"; then
+    t=$(now_ms)
+    if pul "servers-up-$s" up --yes --skip-preview --stack "$s"; then
+      timing "up $s (serverReplicas 3->4)" "$(secs_since "$t")"
+      ready=$(jp deployment echo-server -n "$ns" -o jsonpath='{.status.readyReplicas}')
+      clients_changed=$(grep -cE 'StatefulSet echo-client (updat|replac|creat|delet)' "$P_LOG")
+      if [ "$ready" = 4 ] && [ "$clients_changed" = 0 ]; then
+        pass "$s: serverReplicas 3->4" "4 server pods ready; the client StatefulSet was left alone"
+        [ "$NODE" = real ] && check_new_server "$s" "${MODE_OF[$s]}" "$(newest_server "$ns")"
+      else
+        fail "$s: serverReplicas 3->4" "ready servers '$ready', client updates in the up log: $clients_changed"
+      fi
+    else
+      fail "$s: serverReplicas 3->4" "pulumi up failed:"; tail_log "$P_LOG" 25
+    fi
+  else
+    fail "$s: serverReplicas 3->4" "config set failed"; tail_log "$P_LOG"
+  fi
+done
+
 s=l4; ns=$(ns_of $s)
 if pul "scale-config" config set grpc-lb:clientReplicas 3 --stack $s; then
   t=$(now_ms)
