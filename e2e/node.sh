@@ -5,7 +5,7 @@
 # network namespace) and CoreDNS as the cluster DNS. Everything keeps its state under
 # $WORK/node and is started with run.sh's start_bg, so its teardown stops it by PID.
 #
-# Uses from run.sh: WORK, KUBECONFIG, pki, start_bg, alive_or_die, fail, finish, k, kwait,
+# Uses from run.sh: WORK, KUBECONFIG, pki, start_bg, alive_or_die, fail, finish, k,
 # KUBERNETES_NODE_DIR, COREDNS_DIR, and from the sandbox GRPC_LB_E2E_NODE_IP/_CGROUP.
 
 NODE_NAME=node-0
@@ -180,7 +180,7 @@ start_real_node() {
     k get node "$NODE_NAME" >/dev/null 2>&1 && break
     sleep 0.5
   done
-  kwait --for=condition=Ready "node/$NODE_NAME" --timeout=90s >>"$WORK/logs/nodes.log" 2>&1
+  # run.sh then waits for it to turn Ready, as for kwok nodes.
 }
 
 # After run.sh's teardown stopped the node's processes: what they leave behind in the

@@ -13,7 +13,8 @@
 #    with the namespace.
 #  - cgroups: a cgroup of its own in every v1 hierarchy (its name in $GRPC_LB_E2E_CGROUP),
 #    the kubelet's cgroup root. At the end every process still in it (pods, shims) is
-#    killed by PID, then the cgroups and the network namespace are removed.
+#    killed by PID, then the cgroups and the network namespace are removed. What a run
+#    killed outright (SIGKILL) left behind, the next run takes apart the same way.
 #
 #   bash e2e/sandbox.sh <command...>
 set -uo pipefail
@@ -22,7 +23,7 @@ set -uo pipefail
 
 ID=grpclb-e2e-$$
 export GRPC_LB_E2E_NODE_IP=10.123.0.2 GRPC_LB_E2E_CGROUP=$ID GRPC_LB_E2E_NETNS=$ID
-SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/grpc-lb-sandbox.XXXXXX")
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/$ID.XXXXXX") # overlay upper dirs; named for stale cleanup
 say() { printf '[sandbox] %s\n' "$*" >&2; }
 
 # The v1 hierarchies (cpu and cpuacct may be one, behind two names).
@@ -33,33 +34,46 @@ for h in /sys/fs/cgroup/*/; do
   [ -f "$h/cgroup.procs" ] && [ "$(stat -f -c %T "$h")" = cgroupfs ] && HIERARCHIES+=("$h")
 done
 
-procs_left() { find "/sys/fs/cgroup/pids/$ID" -name cgroup.procs -exec cat {} + 2>/dev/null; }
-cleanup() {
-  local i pids h
-  trap - EXIT
+procs_left() { find "/sys/fs/cgroup/pids/$1" -name cgroup.procs -exec cat {} + 2>/dev/null; }
+take_apart() { # <id>: kill what is left in its cgroups (by PID), remove them and its netns
+  local id=$1 i pids h
   for i in $(seq 1 20); do
-    pids=$(procs_left)
+    pids=$(procs_left "$id")
     [ -z "$pids" ] && break
-    [ "$i" = 1 ] && say "killing $(wc -w <<<"$pids") processes left in cgroup $ID"
+    [ "$i" = 1 ] && say "killing $(wc -w <<<"$pids") processes left in cgroup $id"
     # shellcheck disable=SC2086 # one PID per word
     kill -KILL $pids 2>/dev/null
     sleep 0.5
   done
-  [ -n "$(procs_left)" ] && say "WARNING: processes still in cgroup $ID: $(procs_left | tr '\n' ' ')"
+  [ -n "$(procs_left "$id")" ] && say "WARNING: processes still in cgroup $id: $(procs_left "$id" | tr '\n' ' ')"
   for h in /sys/fs/cgroup/*; do # also the v2 one, where runc mirrors the tree
     [ -L "$h" ] && continue
-    [ -d "$h/$ID" ] && find "$h/$ID" -depth -type d -exec rmdir {} + 2>/dev/null
-    [ -d "$h/$ID" ] && say "WARNING: could not remove $h/$ID"
+    [ -d "$h/$id" ] && find "$h/$id" -depth -type d -exec rmdir {} + 2>/dev/null
+    [ -d "$h/$id" ] && say "WARNING: could not remove $h/$id"
   done
-  ip netns del "$ID" 2>/dev/null
+  ip netns del "$id" 2>/dev/null
+}
+cleanup() {
+  trap - EXIT
+  take_apart "$ID"
   rm -rf "$SCRATCH"
 }
+# A sandbox whose script was killed outright (SIGKILL: no trap ran) is taken apart by the
+# next run: its netns is named after the PID of a script that no longer runs.
+for stale in $(ip netns list 2>/dev/null | grep -o '^grpclb-e2e-[0-9]*'); do
+  pid=${stale#grpclb-e2e-}
+  if ! tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'e2e/sandbox.sh'; then
+    say "taking apart $stale, left by a run that was killed"
+    take_apart "$stale"
+    rm -rf "${TMPDIR:-/tmp}/$stale".*
+  fi
+done
 trap cleanup EXIT
 trap 'exit 130' INT   # bash runs these after the foreground command below has returned
 trap 'exit 143' TERM
 
 for h in "${HIERARCHIES[@]}"; do
-  mkdir "$h/$ID" || exit 1
+  mkdir -p "$h/$ID" || exit 1
   if [ -f "$h/cpuset.cpus" ]; then # a new cpuset is empty until given its parent's
     cat "$h/cpuset.cpus" >"$h/$ID/cpuset.cpus" && cat "$h/cpuset.mems" >"$h/$ID/cpuset.mems" || exit 1
   fi
