@@ -1,10 +1,10 @@
 // The echo server as a library: the entry point (server.ts), the lab and the
 // tests all start it through startEchoServer, so there is one implementation.
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
+import { HealthImplementation } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
 import { ECHO_SERVICE_NAME, EchoRequest, EchoResponse, loadEchoProto } from "./proto";
+import { reflectionPackageDefinition } from "./reflectionDescriptors";
 import { ServerConfig } from "./serverConfig";
 
 export interface EchoServer {
@@ -59,9 +59,9 @@ export async function startEchoServer(config: ServerConfig, log: (line: string) 
 
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, "SERVING" as const])));
   health.addToServer(server);
-  // Reflection describes what it is given: both services, so grpcurl can call either.
-  const healthDefinition = protoLoader.loadSync(healthProtoPath);
-  new ReflectionService({ ...proto.packageDefinition, ...healthDefinition }).addToServer(server);
+  // Reflection describes what it is given: both services, so grpcurl can call either,
+  // with descriptors protobuf-Go clients accept (see reflectionDescriptors.ts).
+  new ReflectionService(reflectionPackageDefinition()).addToServer(server);
 
   const port = await bind(server, hostPort(config.host, config.port));
 
