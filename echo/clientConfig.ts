@@ -1,5 +1,6 @@
 // The client's settings, read from the environment (see README: "Client settings").
-import { Env, readChoice, readInt, readOptionalInt, readString } from "./env";
+import { CLIENT_KEEPALIVE } from "./keepalive";
+import { Env, MAX_GRPC_INT, readChoice, readInt, readOptionalInt, readString } from "./env";
 
 export const LB_POLICIES = ["pick_first", "round_robin"] as const;
 export type LbPolicy = (typeof LB_POLICIES)[number];
@@ -22,6 +23,10 @@ export interface ClientConfig {
   retries: number;
   /** Lower bound between two DNS resolutions of a dns: target. */
   dnsMinIntervalMs: number;
+  /** Ping a connection with calls in flight after this long without a ping; 0 = off. */
+  keepaliveTimeMs: number;
+  /** How long a ping may go unanswered before the connection counts as dead. */
+  keepaliveTimeoutMs: number;
   logFormat: LogFormat;
 }
 
@@ -39,6 +44,8 @@ export function readClientConfig(env: Env): ClientConfig {
     // every 30 s: that would add up to 30 s to finding a new pod. One query a
     // second per client is nothing for cluster DNS.
     dnsMinIntervalMs: readInt(env, "ECHO_DNS_MIN_INTERVAL_MS", 1000, 0),
+    keepaliveTimeMs: readInt(env, "ECHO_KEEPALIVE_TIME_MS", CLIENT_KEEPALIVE.timeMs, 0, MAX_GRPC_INT),
+    keepaliveTimeoutMs: readInt(env, "ECHO_KEEPALIVE_TIMEOUT_MS", CLIENT_KEEPALIVE.timeoutMs, 1, MAX_GRPC_INT),
     logFormat: readChoice(env, "ECHO_LOG_FORMAT", LOG_FORMATS, "text"),
   };
 }

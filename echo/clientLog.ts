@@ -43,7 +43,8 @@ class TextLog implements ClientLog {
   start(config: ClientConfig): void {
     this.write(
       `Echo client: target ${config.target}, policy ${config.policy}, ${config.concurrency} loops, ` +
-        `interval 0..${config.intervalMs}ms, deadline ${config.deadlineMs}ms, retries ${config.retries}` +
+        `interval 0..${config.intervalMs}ms, deadline ${config.deadlineMs}ms, retries ${config.retries}, ` +
+        `keepalive ${config.keepaliveTimeMs > 0 ? `${config.keepaliveTimeMs}ms (timeout ${config.keepaliveTimeoutMs}ms)` : "off"}` +
         (config.requests ? `, stopping after ${config.requests} calls` : ""),
     );
   }

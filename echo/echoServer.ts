@@ -10,6 +10,8 @@ import { ServerConfig } from "./serverConfig";
 export interface EchoServer {
   /** The port actually bound (differs from config.port when that is 0). */
   port: number;
+  /** What it listens on, e.g. "[::]:8080" (every IPv6 and IPv4 address) or "127.0.0.11:8080". */
+  address: string;
   /**
    * Graceful stop: health NOT_SERVING, no new connections, GOAWAY to clients,
    * in-flight calls finish; connections still open after graceMs are cut.
@@ -23,8 +25,15 @@ const HEALTH_SERVICES = ["", ECHO_SERVICE_NAME];
 
 function serverOptions(config: ServerConfig): grpc.ServerOptions {
   const options: grpc.ServerOptions = { "grpc.max_receive_message_length": config.maxMessageBytes };
+  if (config.keepaliveTimeMs > 0) {
+    // Ping each client connection and close it when no answer comes: a client whose
+    // node died would otherwise hold its connection (and its calls) for ~15 minutes.
+    // grpc-js servers have no ping policy of their own: they accept pings at any rate.
+    options["grpc.keepalive_time_ms"] = config.keepaliveTimeMs;
+    options["grpc.keepalive_timeout_ms"] = config.keepaliveTimeoutMs;
+  }
   if (config.maxConnectionAgeMs > 0) {
-    // grpc-js adds up to 10% jitter and sends GOAWAY: clients reconnect and,
+    // grpc-js jitters the age by +-10% and sends GOAWAY: clients reconnect and,
     // with a dns: target, re-resolve, which is how they find new pods.
     options["grpc.max_connection_age_ms"] = config.maxConnectionAgeMs;
     options["grpc.max_connection_age_grace_ms"] = config.maxConnectionAgeGraceMs;
@@ -45,6 +54,24 @@ function hostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * Without a HOST, listen on "::", which Linux makes dual-stack: IPv6 and IPv4
+ * clients alike, so the image also serves IPv6-only and dual-stack clusters. A
+ * kernel without IPv6 refuses "::"; then IPv4 only.
+ */
+async function listen(server: grpc.Server, config: ServerConfig, log: (line: string) => void): Promise<string> {
+  if (config.host !== undefined) {
+    const address = hostPort(config.host, config.port);
+    return hostPort(config.host, await bind(server, address));
+  }
+  try {
+    return hostPort("::", await bind(server, hostPort("::", config.port)));
+  } catch (error) {
+    log(`IPv6 unavailable (${error instanceof Error ? error.message : String(error)}); listening on IPv4 only`);
+    return hostPort("0.0.0.0", await bind(server, hostPort("0.0.0.0", config.port)));
+  }
+}
+
 export async function startEchoServer(config: ServerConfig, log: (line: string) => void = () => {}): Promise<EchoServer> {
   const proto = loadEchoProto();
   const server = new grpc.Server(serverOptions(config));
@@ -63,7 +90,8 @@ export async function startEchoServer(config: ServerConfig, log: (line: string) 
   // with descriptors protobuf-Go clients accept (see reflectionDescriptors.ts).
   new ReflectionService(reflectionPackageDefinition()).addToServer(server);
 
-  const port = await bind(server, hostPort(config.host, config.port));
+  const address = await listen(server, config, log);
+  const port = Number(address.slice(address.lastIndexOf(":") + 1));
 
   let stopping: Promise<boolean> | undefined;
   function shutdown(graceMs: number): Promise<boolean> {
@@ -81,5 +109,5 @@ export async function startEchoServer(config: ServerConfig, log: (line: string) 
     return stopping;
   }
 
-  return { port, shutdown };
+  return { port, address, shutdown };
 }

@@ -3,6 +3,9 @@
 
 export type Env = Record<string, string | undefined>;
 
+/** grpc-js channel and server options are int32. */
+export const MAX_GRPC_INT = 2 ** 31 - 1;
+
 export class EnvError extends Error {
   constructor(
     readonly variable: string,

@@ -3,11 +3,12 @@ import { readSettingsOrExit } from "./env";
 import { startEchoServer } from "./echoServer";
 import { readServerConfig, ServerConfig } from "./serverConfig";
 
-function describe(config: ServerConfig, port: number): string {
+function describe(config: ServerConfig, address: string): string {
   const age = config.maxConnectionAgeMs > 0 ? `${config.maxConnectionAgeMs}ms (grace ${config.maxConnectionAgeGraceMs}ms)` : "off";
+  const keepalive = config.keepaliveTimeMs > 0 ? `${config.keepaliveTimeMs}ms (timeout ${config.keepaliveTimeoutMs}ms)` : "off";
   return (
-    `Echo server listening on ${config.host}:${port} as ${config.podName} (${config.podIp}); ` +
-    `max connection age ${age}, shutdown grace ${config.shutdownGraceMs}ms, ` +
+    `Echo server listening on ${address} as ${config.podName} (${config.podIp}); ` +
+    `max connection age ${age}, keepalive ${keepalive}, shutdown grace ${config.shutdownGraceMs}ms, ` +
     `max message ${config.maxMessageBytes} bytes, request logging ${config.logRequests ? "on" : "off"}`
   );
 }
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const config = readSettingsOrExit("echo server", readServerConfig);
 
   const server = await startEchoServer(config, (line) => console.log(line));
-  console.log(describe(config, server.port));
+  console.log(describe(config, server.address));
 
   let draining = false;
   const stop = (signal: string) => {

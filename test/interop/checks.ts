@@ -10,6 +10,12 @@
 //   2. our client (dist/echo/client.js) -> Java server: the final JSON summary
 //      has every call ok, none failed, all keyed by the Java server's `from`
 //      (our client falls back to `from` when the pod name is empty).
+//   3. our client's keepalive pings -> Java server with grpc-java's default ping
+//      policy (a ping within 5 min of the last, with no data sent since, is a
+//      strike; three earn GOAWAY ENHANCE_YOUR_CALM): with a ping interval 100x
+//      shorter than our default and idle gaps between calls, pings go out and
+//      are answered, and the server never sends GOAWAY (grpc-js's transport
+//      trace would say "closed by GOAWAY").
 //
 // Loopback only; the POD_IP / `from` values below are documentation-range
 // labels that nothing connects to. Every process started here is killed by PID
@@ -160,18 +166,23 @@ async function javaClientToOurServer(): Promise<string> {
   }
 }
 
-async function ourClientToJavaServer(): Promise<string> {
+/** Starts the Java EchoServer on a free loopback port and waits until it serves. */
+async function startJavaServer(): Promise<{ server: JavaProcess; port: number }> {
   const port = await freePort([HOST]);
   const server = startJava("EchoServer", [HOST, String(port), JAVA_FROM]);
-  try {
-    const running = () => server.child.exitCode === null && server.child.signalCode === null;
-    await until(() => count(server.lines, "Server started") > 0 || !running(), JAVA_START_MS);
+  const running = () => server.child.exitCode === null && server.child.signalCode === null;
+  await until(() => count(server.lines, "Server started") > 0 || !running(), JAVA_START_MS);
+  if (!running() || count(server.lines, "Server started") === 0) {
+    await server.stop();
     assert(running(), `java EchoServer exited with ${server.child.exitCode} before serving: ${tail(server.stderr)}`);
-    assert(
-      count(server.lines, "Server started") > 0,
-      `java EchoServer did not start within ${JAVA_START_MS} ms: ${tail(server.stderr)}`,
-    );
+    throw new Error(`java EchoServer did not start within ${JAVA_START_MS} ms: ${tail(server.stderr)}`);
+  }
+  return { server, port };
+}
 
+async function ourClientToJavaServer(): Promise<string> {
+  const { server, port } = await startJavaServer();
+  try {
     const responses: Extract<ClientEvent, { event: "response" }>[] = [];
     const client = startClient(
       {
@@ -207,10 +218,46 @@ async function ourClientToJavaServer(): Promise<string> {
   }
 }
 
+async function keepaliveAgainstJavaPolicy(): Promise<string> {
+  const { server, port } = await startJavaServer();
+  try {
+    const calls = 40;
+    const client = startClient({
+      ECHO_SERVICE_TARGET: `${HOST}:${port}`,
+      ECHO_REQUESTS: String(calls),
+      ECHO_CONCURRENCY: "2",
+      // Pauses of up to 400 ms: idle gaps in which a client that pinged without
+      // calls would collect strikes.
+      ECHO_INTERVAL_MS: "400",
+      ECHO_KEEPALIVE_TIME_MS: "100",
+      ECHO_KEEPALIVE_TIMEOUT_MS: "5000",
+      GRPC_TRACE: "keepalive,transport",
+      GRPC_VERBOSITY: "DEBUG",
+    });
+    let summary: Summary;
+    try {
+      summary = await within(client.summary, RUN_MS, "our client's summary");
+    } finally {
+      if (client.child.exitCode === null) client.child.kill("SIGKILL");
+    }
+    const trace = client.stderr;
+    const pings = trace.filter((l) => l.includes("Sending ping")).length;
+    const answered = trace.filter((l) => l.includes("Received ping response")).length;
+    const goaway = trace.filter((l) => /GOAWAY/.test(l));
+    assert(summary.ok === calls && summary.failed === 0, `summary ok=${summary.ok} failed=${summary.failed}, expected ${calls} ok`);
+    assert(pings > 0 && answered > 0, `the client sent ${pings} pings and saw ${answered} answers: the check proves nothing`);
+    assert(goaway.length === 0, `the Java server sent GOAWAY: ${goaway[0]}`);
+    return `${calls}/${calls} calls ok; ${pings} pings sent, ${answered} answered, no GOAWAY`;
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const checks: [string, () => Promise<string>][] = [
     ["java client -> our server", javaClientToOurServer],
     ["our client -> java server", ourClientToJavaServer],
+    ["our client's keepalive -> java server's default ping policy", keepaliveAgainstJavaPolicy],
   ];
   if (!CLASSPATH) {
     console.log("FAIL setup: INTEROP_JAVA_CLASSPATH is not set: run this through test/interop/run.sh");
