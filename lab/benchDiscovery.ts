@@ -16,7 +16,7 @@ export interface Discovery {
   connectedForMs: number;
 }
 
-/** grpc-js jitters the age by up to 10%; give it that plus some slack before giving up. */
+/** grpc-js jitters the age by +-10%; give it the upper end plus some slack before giving up. */
 function waitLimitMs(ageMs: number): number {
   return Math.round(ageMs * 1.1) + 10000;
 }

@@ -6,12 +6,21 @@ export interface Sample {
   /** When the parent read the response line (Date.now()). */
   at: number;
   ms: number;
+  pod: string;
+}
+
+export interface FailureAt {
+  /** When the parent read the error line (Date.now()). */
+  at: number;
+  code: string;
 }
 
 export class CallTally {
   readonly byBackend = new Map<string, number>();
   readonly samples: Sample[] = [];
   readonly failuresByCode: Record<string, number> = {};
+  /** Every failed call, oldest first (failures are few; kept always). */
+  readonly failures: FailureAt[] = [];
   ok = 0;
   failed = 0;
   /** When the first response arrived. */
@@ -30,11 +39,12 @@ export class CallTally {
     this.byBackend.set(pod, (this.byBackend.get(pod) ?? 0) + 1);
     this.recent.push({ at, pod });
     this.prune(at);
-    if (this.keepSamples) this.samples.push({ at, ms });
+    if (this.keepSamples) this.samples.push({ at, ms, pod });
   }
 
-  recordFailure(code: string): void {
+  recordFailure(code: string, at = Date.now()): void {
     this.failed++;
+    this.failures.push({ at, code });
     this.failuresByCode[code] = (this.failuresByCode[code] ?? 0) + 1;
   }
 

@@ -3,6 +3,7 @@
 // never age connections out; clientside = round_robin over the headless DNS
 // name, servers close connections after a maximum age so clients re-resolve.
 import { LocalCluster } from "./localCluster";
+import type { ProbeTiming } from "./readinessProber";
 
 export const LAB_MODES = ["l4", "clientside"] as const;
 export type LabMode = (typeof LAB_MODES)[number];
@@ -21,10 +22,17 @@ export function maxConnectionAgeMs(mode: LabMode, clientsideAgeMs: number): numb
   return mode === "l4" ? 0 : clientsideAgeMs;
 }
 
-export function startModeCluster(mode: LabMode, servers: number, clientsideAgeMs: number, env: Env = {}): Promise<LocalCluster> {
+export function startModeCluster(
+  mode: LabMode,
+  servers: number,
+  clientsideAgeMs: number,
+  env: Env = {},
+  probe?: ProbeTiming,
+): Promise<LocalCluster> {
   return LocalCluster.start({
     servers,
     serverEnv: { MAX_CONNECTION_AGE_MS: String(maxConnectionAgeMs(mode, clientsideAgeMs)), ...env },
+    probe,
   });
 }
 
