@@ -3,10 +3,11 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
 import { load } from "js-yaml";
 import { CONFIG_DEFAULTS, CONFIG_KEYS, ConfigError, readStackConfig } from "../../components/config";
 import { findProjectRoot } from "../../components/projectRoot";
-import { runProgram, settle, startMocks } from "./support/mockRun";
+import { allRpcsDone, runProgram, startMocks } from "./support/mockRun";
 
 const ROOT = findProjectRoot(__dirname);
 const readYaml = (file: string) => load(fs.readFileSync(path.join(ROOT, file), "utf8")) as Record<string, unknown>;
@@ -69,7 +70,7 @@ describe("config errors register no resource", () => {
         assert.match(error.message, message);
         return true;
       });
-      await settle();
+      await allRpcsDone();
       assert.deepEqual(recorder.seen(), []);
     });
   }
@@ -84,8 +85,25 @@ describe("config errors register no resource", () => {
       );
       return true;
     });
-    await settle();
+    await allRpcsDone();
     assert.deepEqual(recorder.seen(), []);
+  });
+
+  // Control for the checks above: they can fail. Same mocks and the same wait,
+  // but the program creates one resource before it throws; the registration it
+  // started must show up, complete (monitor request and mock inputs).
+  it("control: the same check sees a resource created before the throw", async () => {
+    const recorder = await startMocks({}, "test");
+    assert.throws(() => {
+      new k8s.core.v1.Namespace("control", { metadata: { name: "control" } });
+      throw new ConfigError(["grpc-lb:mode thrown after a registration"]);
+    }, ConfigError);
+    await allRpcsDone();
+    assert.deepEqual(recorder.seen(), ["kubernetes:core/v1:Namespace::control"]);
+    assert.deepEqual(
+      recorder.registrations.map((r) => [r.type, r.name, r.inputs.metadata]),
+      [["kubernetes:core/v1:Namespace", "control", { name: "control" }]],
+    );
   });
 
   it("rejects a stack name that makes an invalid default namespace, saying which key to set", () => {

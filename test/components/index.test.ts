@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/config";
-import { resolve, settle, startMocks } from "./support/mockRun";
+import { allRpcsDone, resolve, startMocks } from "./support/mockRun";
 
 const OUTPUTS = ["mode", "namespace", "target", "lbPolicy", "image", "clientPods", "logCommands", "getPodsCommand"] as const;
 type IndexExports = Record<(typeof OUTPUTS)[number], pulumi.Output<unknown>>;
@@ -16,7 +16,7 @@ describe("index.ts", () => {
       assert.match(error.message, /grpc-lb:mode must be one of l4, clientside, got "round-robin"/);
       return true;
     });
-    await settle();
+    await allRpcsDone();
     assert.deepEqual(recorder.seen(), []);
   });
 
@@ -36,7 +36,7 @@ describe("index.ts", () => {
       logCommands: [0, 1, 2].map((i) => `kubectl logs -f -n grpc-lb-clientside echo-client-${i}`),
       getPodsCommand: "kubectl get pods -n grpc-lb-clientside -l run=echo-client",
     });
-    await settle();
+    await allRpcsDone();
     const service = recorder.one("kubernetes:core/v1:Service").inputs as { spec: { clusterIP?: string } };
     assert.equal(service.spec.clusterIP, "None");
   });

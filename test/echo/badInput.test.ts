@@ -66,7 +66,7 @@ describe("bad environment stops the start with the variable's name", () => {
       const result = spawnSync(process.execPath, [entry], {
         env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", [variable]: value },
         encoding: "utf8",
-        timeout: 10000,
+        timeout: 30000, // against a hang only: a busy machine may take seconds to start node
       });
       assert.notEqual(result.status, 0, `${program} started anyway: ${result.stdout}`);
       assert.notEqual(result.status, null, `${program} did not exit by itself`);

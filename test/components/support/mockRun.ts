@@ -2,6 +2,7 @@
 // registration: its type, name and inputs (what the mocks see) and its parent,
 // replacement options and dependencies (what the engine would get, read off the mock monitor).
 import * as pulumi from "@pulumi/pulumi";
+import * as pulumiSettings from "@pulumi/pulumi/runtime/settings";
 import { CONFIG_NAMESPACE, readStackConfig } from "../../../components/config";
 import { EchoStack, deployEchoStack } from "../../../components/stack";
 
@@ -181,7 +182,27 @@ export async function mockRun(config: Record<string, string>, stack = "test"): P
   return { recorder, stack: program, outputs };
 }
 
-/** Lets any registration a failed run might have started reach the mock monitor. */
-export async function settle(ms = 200): Promise<void> {
-  await new Promise((done) => setTimeout(done, ms));
+/** The part of @pulumi/pulumi/runtime/settings that allRpcsDone uses (not in its .d.ts). */
+interface RpcQueue {
+  waitForRPCs?: () => Promise<void>;
+}
+
+/**
+ * Resolves once every RPC the Pulumi runtime has started since startMocks has
+ * finished: each resource constructor chains its registration onto the
+ * runtime's promise of outstanding RPCs (settings.rpcKeepAlive) before its
+ * first await, and waitForRPCs waits until that chain stops growing. This is
+ * what the SDK itself waits for before disconnecting from the engine, so no
+ * registration a run started, even one that threw right after, can reach the
+ * mock monitor afterwards: no guessed sleep. waitForRPCs is @internal (exported
+ * by runtime/settings.js, absent from its .d.ts), hence the cast and the check;
+ * the control test in config.test.ts ("... sees a resource created before the
+ * throw") proves this wait catches a registration.
+ */
+export async function allRpcsDone(): Promise<void> {
+  const queue = pulumiSettings as unknown as RpcQueue;
+  if (typeof queue.waitForRPCs !== "function") {
+    throw new Error("@pulumi/pulumi/runtime/settings no longer exports waitForRPCs: update allRpcsDone in test/components/support/mockRun.ts");
+  }
+  await queue.waitForRPCs();
 }
