@@ -9,6 +9,7 @@ export const CONFIG_NAMESPACE = "grpc-lb";
 export const CONFIG_DEFAULTS = {
   mode: "l4",
   namespace: "",
+  clusterDomain: "cluster.local",
   serverReplicas: 3,
   clientReplicas: 2,
   clientConcurrency: 4,
@@ -31,6 +32,8 @@ export interface StackConfig {
   stack: string;
   mode: Mode;
   namespace: string;
+  /** The cluster's DNS domain, for the Service name the clients dial. */
+  clusterDomain: string;
   serverReplicas: number;
   clientReplicas: number;
   clientConcurrency: number;
@@ -59,6 +62,7 @@ const MAX_CLIENT_CONCURRENCY = 1000; // the echo client refuses more
 const MIN_CONNECTION_AGE_MS = 1000; // shorter ages make clients reconnect all the time
 const MAX_GRPC_INT = 2 ** 31 - 1; // grpc-js channel options are int32
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
 
@@ -105,6 +109,14 @@ export function readStackConfig(source: ConfigSource, stack: string, presentKeys
     );
   }
 
+  const clusterDomain = text("clusterDomain") || CONFIG_DEFAULTS.clusterDomain;
+  if (clusterDomain.length > 253 || !DNS_NAME.test(clusterDomain)) {
+    problems.push(
+      `${key("clusterDomain")} must be a DNS domain in lower case without a trailing dot (the kubelet's ` +
+        `clusterDomain), e.g. cluster.local, got ${JSON.stringify(clusterDomain)}`,
+    );
+  }
+
   const serverReplicas = wholeNumber("serverReplicas", 1);
   const clientReplicas = wholeNumber("clientReplicas", 1);
   const clientConcurrency = wholeNumber("clientConcurrency", 1, MAX_CLIENT_CONCURRENCY);
@@ -141,6 +153,7 @@ export function readStackConfig(source: ConfigSource, stack: string, presentKeys
     stack,
     mode: modeText as Mode,
     namespace,
+    clusterDomain,
     serverReplicas,
     clientReplicas,
     clientConcurrency,

@@ -2,6 +2,7 @@
 // known at deploy time and can be printed as ready-to-run `kubectl logs` commands.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CLIENT_KEEPALIVE } from "../echo/keepalive";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
 import { CLIENT_NAME } from "./mode";
 import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
@@ -56,6 +57,8 @@ export class EchoClients extends pulumi.ComponentResource {
                     { name: "ECHO_SERVICE_TARGET", value: args.settings.target },
                     { name: "ECHO_LB_POLICY", value: args.settings.lbPolicy },
                     { name: "ECHO_CONCURRENCY", value: String(args.concurrency) },
+                    { name: "ECHO_KEEPALIVE_TIME_MS", value: String(CLIENT_KEEPALIVE.timeMs) },
+                    { name: "ECHO_KEEPALIVE_TIMEOUT_MS", value: String(CLIENT_KEEPALIVE.timeoutMs) },
                     { name: "ECHO_LOG_FORMAT", value: "text" },
                   ],
                   resources: {

@@ -1,9 +1,12 @@
 // The server side: Deployment `echo-server`, the Service clients address (its shape
-// comes from the mode), and a NetworkPolicy that admits only the echo clients.
+// comes from the mode), a NetworkPolicy that admits only the echo clients, and a
+// PodDisruptionBudget so that voluntary evictions (kubectl drain) take one server at a time.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
 import { GRPC_PORT, GRPC_PORT_NAME, SERVER_NAME } from "./mode";
+import { SERVER_KEEPALIVE } from "../echo/keepalive";
+import { LIVENESS_PROBE, READINESS_PROBE } from "./probes";
 import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
 import { WorkloadArgs } from "./workloadArgs";
 
@@ -33,6 +36,7 @@ export class EchoServers extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
   readonly service: k8s.core.v1.Service;
   readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+  readonly disruptionBudget: k8s.policy.v1.PodDisruptionBudget;
 
   constructor(name: string, args: EchoServersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("grpc-lb:index:EchoServers", name, {}, opts);
@@ -66,23 +70,15 @@ export class EchoServers extends pulumi.ComponentResource {
                     { name: "MAX_CONNECTION_AGE_MS", value: String(args.settings.maxConnectionAgeMs) },
                     { name: "MAX_CONNECTION_AGE_GRACE_MS", value: String(MAX_CONNECTION_AGE_GRACE_MS) },
                     { name: "SHUTDOWN_GRACE_MS", value: String(SHUTDOWN_GRACE_MS) },
+                    { name: "KEEPALIVE_TIME_MS", value: String(SERVER_KEEPALIVE.timeMs) },
+                    { name: "KEEPALIVE_TIMEOUT_MS", value: String(SERVER_KEEPALIVE.timeoutMs) },
                     // The clients' logs already say who answered each call.
                     { name: "LOG_REQUESTS", value: "false" },
                   ],
                   // Native gRPC probes call grpc.health.v1 on the serving port: readiness
                   // asks for the echo service, liveness for the server as a whole.
-                  readinessProbe: {
-                    grpc: { port: GRPC_PORT, service: HEALTH_SERVICE_ECHO },
-                    periodSeconds: 5,
-                    timeoutSeconds: 2,
-                    failureThreshold: 2,
-                  },
-                  livenessProbe: {
-                    grpc: { port: GRPC_PORT, service: "" },
-                    periodSeconds: 10,
-                    timeoutSeconds: 2,
-                    failureThreshold: 3,
-                  },
+                  readinessProbe: { grpc: { port: GRPC_PORT, service: HEALTH_SERVICE_ECHO }, ...READINESS_PROBE },
+                  livenessProbe: { grpc: { port: GRPC_PORT, service: "" }, ...LIVENESS_PROBE },
                   // The native sleep action needs no sleep binary in the image (Kubernetes >= 1.30).
                   lifecycle: { preStop: { sleep: { seconds: PRESTOP_SLEEP_SECONDS } } },
                   resources: {
@@ -139,10 +135,28 @@ export class EchoServers extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
+      SERVER_NAME,
+      {
+        metadata: { name: SERVER_NAME, namespace, labels: labels.pod },
+        spec: {
+          // One server at a time, whatever the replica count: a drain evicts the next
+          // only once the last one's replacement is ready elsewhere. maxUnavailable
+          // rather than minAvailable, so a single replica does not block drains forever.
+          maxUnavailable: 1,
+          selector: { matchLabels: labels.selector },
+          // A pod that is not ready serves nothing: evicting it costs no capacity.
+          unhealthyPodEvictionPolicy: "AlwaysAllow",
+        },
+      },
+      { parent: this },
+    );
+
     this.registerOutputs({
       deployment: this.deployment.metadata.name,
       service: this.service.metadata.name,
       networkPolicy: this.networkPolicy.metadata.name,
+      disruptionBudget: this.disruptionBudget.metadata.name,
     });
   }
 }

@@ -32,12 +32,13 @@ export function isMode(value: string): value is Mode {
   return (MODES as readonly string[]).includes(value);
 }
 
-export function serviceHost(namespace: string): string {
-  return `${SERVER_NAME}.${namespace}.svc.cluster.local`;
+/** The Service's fully qualified name; clusterDomain is the kubelet's (cluster.local unless changed). */
+export function serviceHost(namespace: string, clusterDomain: string): string {
+  return `${SERVER_NAME}.${namespace}.svc.${clusterDomain}`;
 }
 
-export function modeSettings(mode: Mode, namespace: string, maxConnectionAgeMs: number): ModeSettings {
-  const hostPort = `${serviceHost(namespace)}:${GRPC_PORT}`;
+export function modeSettings(mode: Mode, namespace: string, clusterDomain: string, maxConnectionAgeMs: number): ModeSettings {
+  const hostPort = `${serviceHost(namespace, clusterDomain)}:${GRPC_PORT}`;
   switch (mode) {
     case "l4":
       // One virtual IP: kube-proxy picks a pod per TCP connection, and a gRPC

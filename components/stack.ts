@@ -30,7 +30,7 @@ export interface EchoStack {
 }
 
 export function deployEchoStack(config: StackConfig): EchoStack {
-  const settings = modeSettings(config.mode, config.namespace, config.maxConnectionAgeMs);
+  const settings = modeSettings(config.mode, config.namespace, config.clusterDomain, config.maxConnectionAgeMs);
   const serverLabels = workloadLabels(SERVER_NAME, "server", config.namespace);
   const clientLabels = workloadLabels(CLIENT_NAME, "client", config.namespace);
 

@@ -56,10 +56,12 @@ describe("config errors register no resource", () => {
     ["clientConcurrency 1001", { clientConcurrency: "1001" }, /grpc-lb:clientConcurrency must be a whole number from 1 to 1000, got "1001"/],
     ["maxConnectionAgeMs 500", { maxConnectionAgeMs: "500" }, /grpc-lb:maxConnectionAgeMs must be 0 \(off\) or at least 1000, got 500/],
     ["namespace Demo", { namespace: "Demo" }, /grpc-lb:namespace must be a Kubernetes namespace name/],
+    ["clusterDomain with a trailing dot", { clusterDomain: "cluster.local." }, /grpc-lb:clusterDomain must be a DNS domain in lower case without a trailing dot .*got "cluster.local."/],
+    ["clusterDomain in upper case", { clusterDomain: "Cluster.Local" }, /grpc-lb:clusterDomain must be a DNS domain/],
     ["registry with a scheme", { registry: "http://localhost:5001" }, /grpc-lb:registry must look like host\[:port\]\[\/path\]/],
     ["registry and image", { registry: "localhost:5001", image: "echo:1" }, /grpc-lb:registry cannot be combined with grpc-lb:image/],
     ["platform amd64", { platform: "amd64" }, /grpc-lb:platform must look like os\/arch/],
-    ["a misspelt key", { serverReplica: "3" }, /grpc-lb:serverReplica is not a known key; known keys: mode, namespace, serverReplicas/],
+    ["a misspelt key", { serverReplica: "3" }, /grpc-lb:serverReplica is not a known key; known keys: mode, namespace, clusterDomain, serverReplicas/],
   ];
 
   for (const [name, config, message] of cases) {
@@ -120,6 +122,7 @@ describe("readStackConfig", () => {
       stack: "dev",
       mode: "l4",
       namespace: "grpc-lb-dev",
+      clusterDomain: "cluster.local",
       serverReplicas: 3,
       clientReplicas: 2,
       clientConcurrency: 4,
@@ -132,6 +135,7 @@ describe("readStackConfig", () => {
     const values: Record<string, string> = {
       mode: " clientside ",
       namespace: "",
+      clusterDomain: " corp.example ",
       serverReplicas: "5",
       clientReplicas: "7",
       clientConcurrency: "8",
@@ -144,6 +148,7 @@ describe("readStackConfig", () => {
       stack: "cs",
       mode: "clientside",
       namespace: "grpc-lb-cs",
+      clusterDomain: "corp.example",
       serverReplicas: 5,
       clientReplicas: 7,
       clientConcurrency: 8,

@@ -2,6 +2,7 @@
 // together (selectors, ports, probes, hardening, namespace, network policy).
 import { strict as assert } from "node:assert";
 import type * as k8s from "@pulumi/kubernetes";
+import { CLIENT_KEEPALIVE, SERVER_KEEPALIVE } from "../../echo/keepalive";
 import { MockRun, Registration, mockRun } from "./support/mockRun";
 
 type Deployment = k8s.types.output.apps.v1.Deployment;
@@ -9,6 +10,7 @@ type StatefulSet = k8s.types.output.apps.v1.StatefulSet;
 type Service = k8s.types.output.core.v1.Service;
 type Namespace = k8s.types.output.core.v1.Namespace;
 type NetworkPolicy = k8s.types.output.networking.v1.NetworkPolicy;
+type PodDisruptionBudget = k8s.types.output.policy.v1.PodDisruptionBudget;
 type PodTemplate = k8s.types.output.core.v1.PodTemplateSpec;
 type Container = k8s.types.output.core.v1.Container;
 
@@ -18,6 +20,7 @@ const T = {
   statefulSet: "kubernetes:apps/v1:StatefulSet",
   service: "kubernetes:core/v1:Service",
   networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  disruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
   image: "docker:index/image:Image",
 };
 
@@ -70,7 +73,7 @@ for (const mode of ["l4", "clientside"] as const) {
       client = statefulSet.spec.template.spec.containers[0];
     });
 
-    it("registers the namespace, image, servers, clients and network policy, each once", () => {
+    it("registers the namespace, image, servers, clients, network policy and disruption budget, each once", () => {
       assert.deepEqual(run.recorder.seen(), [
         "docker:index/image:Image::echo",
         "grpc-lb:index:EchoClients::echo-client",
@@ -81,7 +84,17 @@ for (const mode of ["l4", "clientside"] as const) {
         "kubernetes:core/v1:Namespace::namespace",
         "kubernetes:core/v1:Service::echo-server",
         "kubernetes:networking.k8s.io/v1:NetworkPolicy::echo-server-allow-clients",
+        "kubernetes:policy/v1:PodDisruptionBudget::echo-server",
       ]);
+    });
+
+    it("lets voluntary evictions (kubectl drain) take one server at a time", () => {
+      const budget = manifest<PodDisruptionBudget>(run.recorder.one(T.disruptionBudget));
+      assert.equal(budget.metadata.namespace, NS);
+      assert.equal(budget.spec.maxUnavailable, 1);
+      assert.equal(budget.spec.minAvailable, undefined, "minAvailable on one replica would block drains forever");
+      assert.deepEqual(budget.spec.selector.matchLabels, deployment.spec.selector.matchLabels);
+      assert.equal(budget.spec.unhealthyPodEvictionPolicy, "AlwaysAllow");
     });
 
     it(`gives Service echo-server the ${mode} shape, port 8080 named grpc`, () => {
@@ -105,6 +118,8 @@ for (const mode of ["l4", "clientside"] as const) {
         ECHO_SERVICE_TARGET: expected.target,
         ECHO_LB_POLICY: expected.policy,
         ECHO_CONCURRENCY: "4",
+        ECHO_KEEPALIVE_TIME_MS: String(CLIENT_KEEPALIVE.timeMs),
+        ECHO_KEEPALIVE_TIMEOUT_MS: String(CLIENT_KEEPALIVE.timeoutMs),
         ECHO_LOG_FORMAT: "text",
       });
       assert.equal(run.outputs.target, expected.target);
@@ -120,6 +135,8 @@ for (const mode of ["l4", "clientside"] as const) {
         MAX_CONNECTION_AGE_MS: expected.maxConnectionAgeMs,
         MAX_CONNECTION_AGE_GRACE_MS: "10000",
         SHUTDOWN_GRACE_MS: "10000",
+        KEEPALIVE_TIME_MS: String(SERVER_KEEPALIVE.timeMs),
+        KEEPALIVE_TIMEOUT_MS: String(SERVER_KEEPALIVE.timeoutMs),
         LOG_REQUESTS: "false",
       });
       const fieldPaths = Object.fromEntries(
@@ -241,6 +258,7 @@ for (const mode of ["l4", "clientside"] as const) {
       assert.equal(urnType(parentOf[`${T.deployment}::echo-server`]), "grpc-lb:index:EchoServers");
       assert.equal(urnType(parentOf[`${T.service}::echo-server`]), "grpc-lb:index:EchoServers");
       assert.equal(urnType(parentOf[`${T.networkPolicy}::echo-server-allow-clients`]), "grpc-lb:index:EchoServers");
+      assert.equal(urnType(parentOf[`${T.disruptionBudget}::echo-server`]), "grpc-lb:index:EchoServers");
       assert.equal(urnType(parentOf[`${T.statefulSet}::echo-client`]), "grpc-lb:index:EchoClients");
       assert.equal(urnType(parentOf[`${T.image}::echo`]), "grpc-lb:index:EchoImage");
     });
@@ -271,6 +289,17 @@ describe("maxConnectionAgeMs", () => {
     const run = await mockRun({ mode: "l4", maxConnectionAgeMs: "45000" });
     const server = manifest<Deployment>(run.recorder.one(T.deployment)).spec.template.spec.containers[0];
     assert.equal(env(server).MAX_CONNECTION_AGE_MS, "0");
+  });
+});
+
+describe("clusterDomain", () => {
+  it("names the Service in the cluster's own DNS domain, in both modes", async () => {
+    for (const [mode, prefix] of [["l4", ""], ["clientside", "dns:///"]] as const) {
+      const run = await mockRun({ mode, clusterDomain: "corp.example" });
+      const client = manifest<StatefulSet>(run.recorder.one(T.statefulSet)).spec.template.spec.containers[0];
+      assert.equal(env(client).ECHO_SERVICE_TARGET, `${prefix}echo-server.${NS}.svc.corp.example:8080`);
+      assert.equal(run.outputs.target, env(client).ECHO_SERVICE_TARGET);
+    }
   });
 });
 
