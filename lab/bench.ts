@@ -7,12 +7,15 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { measureDiscovery } from "./benchDiscovery";
+import { ChaosResult, ChaosSettings, Fault, FAULTS, measureChaos } from "./chaos";
 import { measureMode, ModeLoadSettings } from "./benchMode";
 import { measureOverhead, OverheadSettings } from "./benchOverhead";
 import { BenchReport, discoveryTargetMs, humanSummary, ModeFigures, targets } from "./benchReport";
 import { measureRollingRestart, RolloutSettings } from "./benchRollout";
 import { machine } from "./machine";
-import { LabMode, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
+import { LAB_MODES, LabMode, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
+import { STACK_PROBE } from "./readinessProber";
+import { CLIENT_KEEPALIVE } from "../echo/keepalive";
 import { Teardown } from "./teardown";
 
 interface Plan {
@@ -23,6 +26,13 @@ interface Plan {
   rollout: RolloutSettings;
   /** Run the retries-on and retries-off restarts side by side too (saves time; adds contention). */
   parallelRollouts: boolean;
+  /** A server frozen or killed under load, per mode; both modes side by side. */
+  chaos: ChaosSettings;
+}
+
+/** Watch after a fault: the keepalive bound (the probes take the server out within it), then 5 s to see every call succeed. */
+function chaosObserveMs(keepaliveTimeMs: number, keepaliveTimeoutMs: number): number {
+  return keepaliveTimeMs + keepaliveTimeoutMs + 5000;
 }
 
 const FULL: Plan = {
@@ -31,6 +41,15 @@ const FULL: Plan = {
   discoveryAgesMs: [STACK_MAX_CONNECTION_AGE_MS, 1000],
   rollout: { servers: 3, clients: 2 },
   parallelRollouts: false,
+  // The stack's keepalive and readiness probe, so the figures are what a cluster sees.
+  chaos: {
+    servers: 3,
+    clients: 2,
+    keepaliveTimeMs: CLIENT_KEEPALIVE.timeMs,
+    keepaliveTimeoutMs: CLIENT_KEEPALIVE.timeoutMs,
+    probe: STACK_PROBE,
+    observeMs: chaosObserveMs(CLIENT_KEEPALIVE.timeMs, CLIENT_KEEPALIVE.timeoutMs),
+  },
 };
 
 /** Every figure, on less: short windows, fewer calls, a 2 s age standing in for the stack's 30 s. */
@@ -40,6 +59,15 @@ const QUICK: Plan = {
   discoveryAgesMs: [2000, 1000],
   rollout: { servers: 2, clients: 1 },
   parallelRollouts: true,
+  // Keepalive and probes scaled down 10x.
+  chaos: {
+    servers: 3,
+    clients: 2,
+    keepaliveTimeMs: 1000,
+    keepaliveTimeoutMs: 500,
+    probe: { periodMs: 500, timeoutMs: 200, failureThreshold: 2 },
+    observeMs: chaosObserveMs(1000, 500),
+  },
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -62,6 +90,15 @@ async function rollingRestarts(mode: LabMode, plan: Plan): Promise<ModeFigures["
   return { withRetries, withoutRetries };
 }
 
+async function chaos(plan: Plan): Promise<ChaosResult[]> {
+  const results: ChaosResult[] = [];
+  for (const fault of FAULTS as readonly Fault[]) {
+    progress(`${fault} one of ${plan.chaos.servers} servers under load, both modes side by side (${plan.chaos.observeMs} ms)`);
+    results.push(...(await Promise.all(LAB_MODES.map((mode) => measureChaos(mode, fault, plan.chaos)))));
+  }
+  return results;
+}
+
 async function run(quick: boolean): Promise<BenchReport> {
   const plan = quick ? QUICK : FULL;
   const started = Date.now();
@@ -79,6 +116,7 @@ async function run(quick: boolean): Promise<BenchReport> {
   for (const d of discoveries) d.catch(() => undefined); // awaited below; must not crash the process before
   // The two modes' rolling restarts run side by side: they count failed calls, not time.
   const [l4Restarts, clientsideRestarts] = await Promise.all([rollingRestarts("l4", plan), rollingRestarts("clientside", plan)]);
+  const faults = await chaos(plan);
   const discovery = (await Promise.all(discoveries)).map((d) => ({ ...d, targetMs: discoveryTargetMs(d.maxConnectionAgeMs) }));
 
   const report: Omit<BenchReport, "targets"> = {
@@ -92,6 +130,7 @@ async function run(quick: boolean): Promise<BenchReport> {
       clientside: { ...clientside, rollingRestart: clientsideRestarts },
     },
     discovery,
+    chaos: faults,
     serverOverhead,
   };
   return { ...report, targets: targets(report, plan.load.minCalls) };

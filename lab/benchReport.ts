@@ -1,6 +1,7 @@
 // The benchmark's report: the figures, the targets beside them, and a
 // human-readable rendering of both.
 import type { Discovery } from "./benchDiscovery";
+import type { ChaosResult } from "./chaos";
 import type { ModeLoad } from "./benchMode";
 import type { Overhead } from "./benchOverhead";
 import type { RollingRestart } from "./benchRollout";
@@ -20,6 +21,8 @@ export interface BenchReport {
   modes: Record<LabMode, ModeFigures>;
   /** Clientside only: l4 clients never re-resolve, a new server only gets new connections. */
   discovery: (Discovery & { targetMs: number })[];
+  /** A server frozen or killed under load, per mode and fault. */
+  chaos: ChaosResult[];
   serverOverhead: Overhead;
   targets: Target[];
 }
@@ -29,6 +32,11 @@ export interface Target {
   value: number | number[] | null;
   target: string;
   met: boolean;
+}
+
+/** Every call succeeds again within the keepalive bound: ping interval + ping timeout. */
+export function chaosTargetMs(c: ChaosResult): number {
+  return c.keepaliveTimeMs + c.keepaliveTimeoutMs;
 }
 
 /** Discovery counts as met within one connection age (plus jitter) and 2 s to reconnect. */
@@ -58,6 +66,12 @@ export function targets(report: Omit<BenchReport, "targets">, minCalls: number):
       value: d.discoveryMs,
       target: `<= ${d.targetMs}`,
       met: d.discoveryMs !== null && d.discoveryMs <= d.targetMs,
+    })),
+    ...report.chaos.map((c) => ({
+      figure: `${c.mode}: ms from a server ${c.fault === "freeze" ? "frozen" : "killed"} under load to the last failed call`,
+      value: c.recoveryMs,
+      target: `<= ${chaosTargetMs(c)}`,
+      met: c.recoveryMs <= chaosTargetMs(c),
     })),
     ...(["l4", "clientside"] as const).map((mode) => ({
       figure: `${mode}: failed calls in a rolling restart, retries on`,
@@ -107,6 +121,12 @@ export function humanSummary(report: BenchReport): string[] {
     `discovery (clientside): ${report.discovery
       .map((d) => `age ${d.maxConnectionAgeMs} ms: ${d.discoveryMs ?? "never"} ms (client connected ${d.connectedForMs} ms before)`)
       .join("; ")}`,
+    ...report.chaos.map(
+      (c) =>
+        `${c.fault === "freeze" ? "frozen" : "killed"} server (${c.mode}, keepalive ${c.keepaliveTimeMs}+${c.keepaliveTimeoutMs} ms): ` +
+        `${c.failedAfter} of ${c.callsAfter} calls failed${c.failedAfter ? ` (${JSON.stringify(c.failedByCode)})` : ""}, ` +
+        `last failure ${c.recoveryMs} ms after the fault; probes took it out after ${c.unpublishedMs ?? "never"} ms`,
+    ),
     `server overhead: ours ${o.ours} calls/s, bare grpc-js ${o.bare} calls/s (medians of ${o.oursCallsPerS.length} rounds, ` +
       `${o.concurrency} in flight); ratio per round ${o.roundRatios.join(" ")}, median ${o.ratio}`,
     "targets:",

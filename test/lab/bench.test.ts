@@ -9,13 +9,23 @@ import type { BenchReport } from "../../lab/benchReport";
 import { Cleanup } from "../support/cleanup";
 import { killLab, runLab } from "./labProcess";
 
+const BENCH_TIMEOUT_MS = 5 * 60_000;
+
 const isNumber = (value: unknown) => typeof value === "number" && Number.isFinite(value);
 
 describe("npm run bench -- --quick", () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());
 
-  it("writes the same JSON report to stdout and --out, with every figure and the targets", async () => {
+  it("writes the same JSON report to stdout and --out, with every figure and the targets", async function () {
+    // Not mocha's global 60 s: the QUICK plan runs its phases one after another
+    // (each mode's load with a warm-up and >= 300 calls, the overhead rounds,
+    // then the rolling restarts beside the discovery waits of up to one 2 s
+    // connection age + 10 s), each starting and stopping real processes. It
+    // took 43 s on an idle 2-core machine and 65 s with two CPU hogs beside it
+    // (load average 17-30); 5 minutes leaves room for a slower machine while
+    // still ending a hung run.
+    this.timeout(BENCH_TIMEOUT_MS);
     const dir = mkdtempSync(path.join(os.tmpdir(), "grpc-lb-bench-"));
     cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
     const out = path.join(dir, "report.json");
@@ -44,9 +54,18 @@ describe("npm run bench -- --quick", () => {
     // The new server is used, at both connection ages.
     assert.equal(report.discovery.length, 2);
     for (const d of report.discovery) assert.ok(isNumber(d.discoveryMs) && isNumber(d.targetMs), JSON.stringify(d));
+    // A frozen and a killed server, in each mode: figures, not timings.
+    assert.deepEqual(
+      report.chaos.map((c) => `${c.mode} ${c.fault}`).sort(),
+      ["clientside freeze", "clientside kill", "l4 freeze", "l4 kill"],
+    );
+    for (const c of report.chaos) {
+      assert.ok(c.callsAfter > 0 && isNumber(c.failedAfter) && isNumber(c.recoveryMs), JSON.stringify(c));
+      assert.equal(c.clients.length, 2, `${c.mode} ${c.fault}: a figure per client`);
+    }
     const o = report.serverOverhead;
     assert.ok([o.ours, o.bare, o.ratio].every(isNumber) && o.ratio > 0, JSON.stringify(o));
-    assert.equal(report.targets.length, 9);
+    assert.equal(report.targets.length, 13);
     assert.ok(report.machine.nproc > 0 && report.machine.cpu && report.machine.node);
   });
 });
