@@ -13,6 +13,8 @@ import { measureOverhead, OverheadSettings } from "./benchOverhead";
 import { BenchReport, discoveryTargetMs, humanSummary, ModeFigures, targets } from "./benchReport";
 import { measureRollingRestart, RolloutSettings } from "./benchRollout";
 import { machine } from "./machine";
+import { LAB_ADDRESSES } from "./localCluster";
+import { loopbackReady } from "./loopback";
 import { LAB_MODES, LabMode, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
 import { STACK_PROBE } from "./readinessProber";
 import { CLIENT_KEEPALIVE } from "../echo/keepalive";
@@ -144,6 +146,7 @@ async function main(): Promise<number> {
     console.log("usage: npm run bench [-- --quick] [-- --out FILE]   (default FILE: bench-report.json)");
     return 0;
   }
+  if (!(await loopbackReady("npm run bench", LAB_ADDRESSES))) return 2;
   // Ctrl-C: every child process is killed by PID and reaped, then exit 130.
   teardown.exitOnSignals((signal) => progress(`${signal}, stopping`));
   const out = path.resolve(values.out ?? "bench-report.json");

@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import type { Summary } from "../echo/callStats";
 import { ClientResult, clientsideVerdict, l4Verdict, ModeVerdict } from "./demoVerdict";
 import { panelLines, panelStatusLines, ModePanel, Screen } from "./liveView";
-import type { LocalCluster } from "./localCluster";
+import { LAB_ADDRESSES, type LocalCluster } from "./localCluster";
+import { loopbackReady } from "./loopback";
 import { clientEnv, describeMode, LAB_MODES, LabMode, STACK_MAX_CONNECTION_AGE_MS, startModeCluster } from "./modes";
 import { Teardown } from "./teardown";
 import { isRunning, livePids } from "./processes";
@@ -88,6 +89,7 @@ const teardown = new Teardown();
 
 async function main(): Promise<number> {
   const durationS = readDuration();
+  if (!(await loopbackReady("npm run demo", LAB_ADDRESSES))) return 2;
   const ageMs = clientsideAgeMs(durationS);
   const out = (line = "") => process.stdout.write(`${line}\n`);
   let screen: Screen | undefined;

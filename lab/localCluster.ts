@@ -5,6 +5,7 @@
 // server that stops answering out of both. Demo, benchmark and tests use it.
 import { HeadlessDns } from "./headlessDns";
 import { L4Balancer } from "./l4Balancer";
+import { requireLoopback } from "./loopback";
 import { freePort, ServerProcess, startServer } from "./processes";
 import { ProbeTiming, ReadinessProber, STACK_PROBE } from "./readinessProber";
 
@@ -43,7 +44,8 @@ export class LocalCluster {
   }
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
-    const hosts = [CLUSTER_IP, ...Array.from({ length: MAX_PODS }, (_, i) => podHost(i))];
+    const hosts = [...LAB_ADDRESSES];
+    await requireLoopback(hosts);
     const cluster = new LocalCluster(await freePort(hosts), options.serverEnv ?? {}, options.probe ?? STACK_PROBE);
     try {
       cluster.dnsPort = await cluster.dns.start("127.0.0.1");
@@ -129,6 +131,9 @@ export class LocalCluster {
     this.balancer.setBackends(ready.map((s) => ({ host: s.host, port: s.port })));
   }
 }
+
+/** Every loopback address a LocalCluster may use: the ClusterIP, then one per pod. */
+export const LAB_ADDRESSES: readonly string[] = [CLUSTER_IP, ...Array.from({ length: MAX_PODS }, (_, i) => podHost(i))];
 
 function address(server: ServerProcess): string {
   return `${server.host}:${server.port}`;
