@@ -4,7 +4,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CLIENT_KEEPALIVE } from "../echo/keepalive";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
-import { CLIENT_NAME } from "./mode";
 import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
 import { WorkloadArgs } from "./workloadArgs";
 
@@ -22,6 +21,7 @@ export interface EchoClientsArgs extends WorkloadArgs {
   servers: pulumi.Resource;
 }
 
+/** `name` names the StatefulSet (Pulumi resource and Kubernetes object) and so its pods `<name>-N`. */
 export class EchoClients extends pulumi.ComponentResource {
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   /** echo-client-0 .. echo-client-(replicas-1). */
@@ -32,9 +32,9 @@ export class EchoClients extends pulumi.ComponentResource {
     const { labels } = args;
 
     this.statefulSet = new k8s.apps.v1.StatefulSet(
-      CLIENT_NAME,
+      name,
       {
-        metadata: { name: CLIENT_NAME, namespace: args.namespace, labels: labels.pod, annotations: AWAIT_TIMEOUT_ANNOTATION },
+        metadata: { name, namespace: args.namespace, labels: labels.pod, annotations: AWAIT_TIMEOUT_ANNOTATION },
         spec: {
           replicas: args.replicas,
           // Start and stop all clients at once: they do not depend on each other.
@@ -48,7 +48,7 @@ export class EchoClients extends pulumi.ComponentResource {
               terminationGracePeriodSeconds: CLIENT_TERMINATION_GRACE_SECONDS,
               containers: [
                 {
-                  name: CLIENT_NAME,
+                  name,
                   image: args.image,
                   imagePullPolicy: args.imagePullPolicy,
                   // Same image as the server, whose default command runs the server.

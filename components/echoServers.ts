@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
-import { GRPC_PORT, GRPC_PORT_NAME, SERVER_NAME } from "./mode";
+import { GRPC_PORT, GRPC_PORT_NAME } from "./mode";
 import { SERVER_KEEPALIVE } from "../echo/keepalive";
 import { LIVENESS_PROBE, READINESS_PROBE } from "./probes";
 import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
@@ -32,6 +32,11 @@ export interface EchoServersArgs extends WorkloadArgs {
   clientSelector: Record<string, string>;
 }
 
+/**
+ * `name` names everything inside, as Pulumi resources and as Kubernetes objects:
+ * Deployment, Service and PodDisruptionBudget `<name>`, NetworkPolicy
+ * `<name>-allow-clients`; a second instance with another name does not collide.
+ */
 export class EchoServers extends pulumi.ComponentResource {
   readonly deployment: k8s.apps.v1.Deployment;
   readonly service: k8s.core.v1.Service;
@@ -43,9 +48,9 @@ export class EchoServers extends pulumi.ComponentResource {
     const { namespace, labels } = args;
 
     this.deployment = new k8s.apps.v1.Deployment(
-      SERVER_NAME,
+      name,
       {
-        metadata: { name: SERVER_NAME, namespace, labels: labels.pod, annotations: AWAIT_TIMEOUT_ANNOTATION },
+        metadata: { name, namespace, labels: labels.pod, annotations: AWAIT_TIMEOUT_ANNOTATION },
         spec: {
           replicas: args.replicas,
           selector: { matchLabels: labels.selector },
@@ -59,7 +64,7 @@ export class EchoServers extends pulumi.ComponentResource {
               terminationGracePeriodSeconds: SERVER_TERMINATION_GRACE_SECONDS,
               containers: [
                 {
-                  name: SERVER_NAME,
+                  name,
                   image: args.image,
                   imagePullPolicy: args.imagePullPolicy,
                   ports: [{ name: GRPC_PORT_NAME, containerPort: GRPC_PORT, protocol: "TCP" }],
@@ -96,9 +101,9 @@ export class EchoServers extends pulumi.ComponentResource {
     );
 
     this.service = new k8s.core.v1.Service(
-      SERVER_NAME,
+      name,
       {
-        metadata: { name: SERVER_NAME, namespace, labels: labels.pod },
+        metadata: { name, namespace, labels: labels.pod },
         spec: {
           ...args.settings.service,
           selector: labels.selector,
@@ -118,9 +123,9 @@ export class EchoServers extends pulumi.ComponentResource {
     );
 
     this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
-      `${SERVER_NAME}-allow-clients`,
+      `${name}-allow-clients`,
       {
-        metadata: { name: `${SERVER_NAME}-allow-clients`, namespace, labels: labels.pod },
+        metadata: { name: `${name}-allow-clients`, namespace, labels: labels.pod },
         spec: {
           podSelector: { matchLabels: labels.selector },
           policyTypes: ["Ingress"],
@@ -136,9 +141,9 @@ export class EchoServers extends pulumi.ComponentResource {
     );
 
     this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
-      SERVER_NAME,
+      name,
       {
-        metadata: { name: SERVER_NAME, namespace, labels: labels.pod },
+        metadata: { name, namespace, labels: labels.pod },
         spec: {
           // One server at a time, whatever the replica count: a drain evicts the next
           // only once the last one's replacement is ready elsewhere. maxUnavailable

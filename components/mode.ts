@@ -33,12 +33,19 @@ export function isMode(value: string): value is Mode {
 }
 
 /** The Service's fully qualified name; clusterDomain is the kubelet's (cluster.local unless changed). */
-export function serviceHost(namespace: string, clusterDomain: string): string {
-  return `${SERVER_NAME}.${namespace}.svc.${clusterDomain}`;
+export function serviceHost(namespace: string, clusterDomain: string, serviceName = SERVER_NAME): string {
+  return `${serviceName}.${namespace}.svc.${clusterDomain}`;
 }
 
-export function modeSettings(mode: Mode, namespace: string, clusterDomain: string, maxConnectionAgeMs: number): ModeSettings {
-  const hostPort = `${serviceHost(namespace, clusterDomain)}:${GRPC_PORT}`;
+/** serviceName: the servers' Service, named after their EchoServers component. */
+export function modeSettings(
+  mode: Mode,
+  namespace: string,
+  clusterDomain: string,
+  maxConnectionAgeMs: number,
+  serviceName = SERVER_NAME,
+): ModeSettings {
+  const hostPort = `${serviceHost(namespace, clusterDomain, serviceName)}:${GRPC_PORT}`;
   switch (mode) {
     case "l4":
       // One virtual IP: kube-proxy picks a pod per TCP connection, and a gRPC

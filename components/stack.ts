@@ -38,7 +38,7 @@ export function deployEchoStack(config: StackConfig): EchoStack {
   // Everything below uses the Namespace's output, so it is created first and deleted last.
   const ns = namespace.metadata.name;
   const image = new EchoImage("echo", { source: config.image });
-  const servers = new EchoServers("echo-server", {
+  const servers = new EchoServers(SERVER_NAME, {
     namespace: ns,
     image: image.reference,
     imagePullPolicy: image.pullPolicy,
@@ -47,7 +47,7 @@ export function deployEchoStack(config: StackConfig): EchoStack {
     labels: serverLabels,
     clientSelector: clientLabels.selector,
   });
-  const clients = new EchoClients("echo-client", {
+  const clients = new EchoClients(CLIENT_NAME, {
     namespace: ns,
     image: image.reference,
     imagePullPolicy: image.pullPolicy,
