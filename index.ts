@@ -1,15 +1,9 @@
 // Deploys the echo service in the load-balancing mode the stack's config chooses
 // (Pulumi.l4.yaml, Pulumi.clientside.yaml). Reads config, composes, exports.
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, readStackConfig } from "./components/config";
-import { deployEchoStack } from "./components/stack";
+import { runProgram } from "./components/program";
 
-const config = readStackConfig(
-  new pulumi.Config(CONFIG_NAMESPACE),
-  pulumi.getStack(),
-  Object.keys(pulumi.runtime.allConfig()),
-);
-const { outputs } = deployEchoStack(config);
+const { outputs } = runProgram(pulumi.getStack());
 
 export const mode = outputs.mode;
 export const namespace = outputs.namespace;

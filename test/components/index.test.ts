@@ -3,12 +3,17 @@
 import { strict as assert } from "node:assert";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../components/config";
-import { allRpcsDone, resolve, startMocks } from "./support/mockRun";
+import { allRpcsDone, NO_KUBECONFIG, resolve, startMocks } from "./support/mockRun";
 
 const OUTPUTS = ["mode", "namespace", "target", "lbPolicy", "image", "clientPods", "logCommands", "getPodsCommand"] as const;
 type IndexExports = Record<(typeof OUTPUTS)[number], pulumi.Output<unknown>>;
 
 describe("index.ts", () => {
+  // index.ts reads the real environment: keep this machine's kubeconfig out of it.
+  const saved = process.env.KUBECONFIG;
+  before(() => (process.env.KUBECONFIG = NO_KUBECONFIG.KUBECONFIG));
+  after(() => (saved === undefined ? delete process.env.KUBECONFIG : (process.env.KUBECONFIG = saved)));
+
   it("stops on a bad mode before registering anything", async () => {
     const recorder = await startMocks({ mode: "round-robin" }, "clientside");
     await assert.rejects(import("../../index"), (error: unknown) => {

@@ -1,10 +1,13 @@
 // Runs the Pulumi program against pulumi.runtime.setMocks and records every
 // registration: its type, name and inputs (what the mocks see) and its parent,
 // replacement options and dependencies (what the engine would get, read off the mock monitor).
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiSettings from "@pulumi/pulumi/runtime/settings";
-import { CONFIG_NAMESPACE, readStackConfig } from "../../../components/config";
-import { EchoStack, deployEchoStack } from "../../../components/stack";
+import { CONFIG_NAMESPACE } from "../../../components/config";
+import { runProgram as runStackProgram } from "../../../components/program";
+import type { EchoStack } from "../../../components/stack";
 
 export const PROJECT = "grpc-lb";
 /** Registry digest the mocks give a pushed image. */
@@ -129,10 +132,12 @@ export async function startMocks(config: Record<string, string>, stack: string):
   return recorder;
 }
 
-/** The same steps as index.ts, on whatever config startMocks set. */
-export function runProgram(stack: string): EchoStack {
-  const config = readStackConfig(new pulumi.Config(CONFIG_NAMESPACE), stack, Object.keys(pulumi.runtime.allConfig()));
-  return deployEchoStack(config);
+/** A KUBECONFIG that names no file: no current context, whatever this machine's kubeconfig says. */
+export const NO_KUBECONFIG = { KUBECONFIG: path.join(os.tmpdir(), "grpc-lb-test-no-such-kubeconfig") };
+
+/** What index.ts runs, on whatever config startMocks set; no kubeconfig context unless `env` gives one. */
+export function runProgram(stack: string, env: Record<string, string | undefined> = NO_KUBECONFIG): EchoStack {
+  return runStackProgram(stack, env);
 }
 
 export interface ResolvedOutputs {
