@@ -11,6 +11,7 @@ import { ChildProcess, execFile } from "node:child_process";
 import * as protobuf from "protobufjs";
 import { PROTO_PATH } from "../../echo/proto";
 import { freePort, ServerProcess, startServer } from "../../lab/processes";
+import { assert, CheckRun } from "../support/checkRun";
 
 const HOST = "127.0.0.1";
 const POD_NAME = "grpcurl-pod";
@@ -18,26 +19,7 @@ const GRPCURL = process.env.GRPCURL ?? "";
 /** Per grpcurl run; grpcurl's own -max-time is a little shorter. */
 const CALL_MS = 20_000;
 
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-// A signal (run.sh's time limit, Ctrl-C) fails the running check, prints the
-// totals and exits; the "exit" handlers here and in lab/processes then kill
-// every child by PID.
-const totals = { passed: 0, failed: 0, current: "" };
-function endOnSignal(signal: NodeJS.Signals, code: number): void {
-  process.once(signal, () => {
-    if (totals.current) {
-      console.log(`FAIL ${totals.current}: ended by ${signal} (run.sh's time limit?) before a result`);
-      totals.failed++;
-    }
-    console.log(`${totals.passed} passed, ${totals.failed} failed`);
-    process.exit(code);
-  });
-}
-endOnSignal("SIGTERM", 143);
-endOnSignal("SIGINT", 130);
+const run = new CheckRun();
 
 const running = new Set<ChildProcess>();
 process.once("exit", () => {
@@ -148,39 +130,22 @@ function checks(address: string): [string, () => Promise<string>][] {
 
 async function main(): Promise<void> {
   if (!GRPCURL) {
-    console.log("FAIL setup: GRPCURL is not set: run this through test/grpcurl/run.sh");
-    totals.failed++;
+    run.fail("setup", "GRPCURL is not set: run this through test/grpcurl/run.sh");
   } else {
     let server: ServerProcess | undefined;
-    totals.current = "start the echo server";
-    try {
-      const port = await freePort([HOST]);
-      server = await startServer({ name: POD_NAME, host: HOST, port });
-    } catch (error) {
-      console.log(`FAIL start the echo server: ${error instanceof Error ? error.message : String(error)}`);
-      totals.failed++;
-    }
+    await run.check("start the echo server", async () => {
+      server = await startServer({ name: POD_NAME, host: HOST, port: await freePort([HOST]) });
+      return `listening on ${HOST}:${server.port}`;
+    });
     if (server) {
       try {
-        for (const [name, check] of checks(`${HOST}:${server.port}`)) {
-          totals.current = name;
-          try {
-            console.log(`PASS ${name}: ${await check()}`);
-            totals.passed++;
-          } catch (error) {
-            console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`);
-            totals.failed++;
-          }
-        }
+        for (const [name, check] of checks(`${HOST}:${server.port}`)) await run.check(name, check);
       } finally {
-        totals.current = "";
         await server.stop("SIGTERM", 5000).catch(() => server?.child.kill("SIGKILL"));
       }
     }
-    totals.current = "";
   }
-  console.log(`${totals.passed} passed, ${totals.failed} failed`);
-  process.exitCode = totals.failed === 0 ? 0 : 1;
+  run.finish();
 }
 
 void main();

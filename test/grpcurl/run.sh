@@ -17,31 +17,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 CHECKS=dist/test/grpcurl/checks.js
 CHECKS_TIMEOUT_S=${GRPCURL_TIMEOUT_S:-120}
 
-log() { echo "[grpcurl] $*" >&2; }
-# A failure before the checks could run: one FAIL line and the totals.
-fail_setup() {
-  echo "FAIL $1"
-  echo "0 passed, 1 failed"
-  exit 1
-}
-
 tmp=""
-checks_pid=""
-# shellcheck disable=SC2317 # called by traps
-finish() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n "$checks_pid" ]] && kill -0 "$checks_pid" 2>/dev/null; then
-    kill -TERM "$checks_pid" 2>/dev/null || true # checks.ts kills its children on TERM
-    for _ in $(seq 50); do kill -0 "$checks_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$checks_pid" 2>/dev/null || true
-  fi
-  [[ -z "$tmp" ]] || rm -rf "$tmp"
-  exit "$rc"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+LOG_TAG=grpcurl
+CLEANUP='rm -rf "$tmp"'
+# shellcheck source=test/support/checks.sh
+source test/support/checks.sh
 
 started=$(date +%s)
 
@@ -57,23 +37,5 @@ fi
 grpcurl=$(cat "$tmp/path")
 [[ -x "$grpcurl" ]] || fail_setup "build: scripts/tools/grpcurl.sh printed '$grpcurl', which is not an executable"
 
-# 2. the checks, bounded as a whole: on timeout, checks.ts gets TERM, reports the
-#    check it was in as FAILed, prints the totals and kills its children.
-phase=$(date +%s)
-GRPCURL=$grpcurl timeout --kill-after=15 "$CHECKS_TIMEOUT_S" node "$CHECKS" &
-checks_pid=$!
-set +e
-wait "$checks_pid"
-rc=$?
-set -e
-checks_pid=""
-case $rc in
-  0) ;;
-  124) log "checks ended: no result within ${CHECKS_TIMEOUT_S} s" ;;
-  137)
-    echo "FAIL checks: killed after ${CHECKS_TIMEOUT_S} s (did not stop on TERM)"
-    echo "0 passed, 1 failed"
-    ;;
-esac
-log "checks took $(($(date +%s) - phase)) s; whole run $(($(date +%s) - started)) s"
-exit "$rc"
+# 2. the checks, bounded as a whole.
+run_checks "$CHECKS_TIMEOUT_S" GRPCURL="$grpcurl" -- "$CHECKS"

@@ -25,6 +25,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as readline from "node:readline";
 import type { Summary } from "../../echo/callStats";
 import { freePort, startClient, startServer, type ClientEvent } from "../../lab/processes";
+import { assert, CheckRun } from "../support/checkRun";
 
 const HOST = "127.0.0.1";
 const CALLS = 20;
@@ -39,10 +40,6 @@ const JAVA = process.env.INTEROP_JAVA || "java";
 const CLASSPATH = process.env.INTEROP_JAVA_CLASSPATH ?? "";
 // Quick JVM start on a small, busy machine; the peers do little work.
 const JVM_OPTS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m"];
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -80,22 +77,7 @@ const javaChildren = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of javaChildren) child.kill("SIGKILL");
 });
-// A signal (run.sh's overall timeout, Ctrl-C) fails the running check, prints
-// the totals and exits; the "exit" handlers here and in lab/processes then kill
-// every child by PID.
-const totals = { passed: 0, failed: 0, current: "" };
-function endOnSignal(signal: NodeJS.Signals, code: number): void {
-  process.once(signal, () => {
-    if (totals.current) {
-      console.log(`FAIL ${totals.current}: ended by ${signal} (run.sh's time limit?) before a result`);
-      totals.failed++;
-    }
-    console.log(`${totals.passed} passed, ${totals.failed} failed`);
-    process.exit(code);
-  });
-}
-endOnSignal("SIGTERM", 143);
-endOnSignal("SIGINT", 130);
+const run = new CheckRun();
 
 function startJava(mainClass: string, args: string[]): JavaProcess {
   const child = spawn(JAVA, [...JVM_OPTS, "-cp", CLASSPATH, `com.example.grpc.${mainClass}`, ...args], {
@@ -259,26 +241,9 @@ async function main(): Promise<void> {
     ["our client -> java server", ourClientToJavaServer],
     ["our client's keepalive -> java server's default ping policy", keepaliveAgainstJavaPolicy],
   ];
-  if (!CLASSPATH) {
-    console.log("FAIL setup: INTEROP_JAVA_CLASSPATH is not set: run this through test/interop/run.sh");
-    totals.failed++;
-  } else {
-    for (const [name, check] of checks) {
-      const started = Date.now();
-      totals.current = name;
-      try {
-        const detail = await check();
-        console.log(`PASS ${name}: ${detail} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-        totals.passed++;
-      } catch (error) {
-        console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`);
-        totals.failed++;
-      }
-      totals.current = "";
-    }
-  }
-  console.log(`${totals.passed} passed, ${totals.failed} failed`);
-  process.exitCode = totals.failed === 0 ? 0 : 1;
+  if (!CLASSPATH) run.fail("setup", "INTEROP_JAVA_CLASSPATH is not set: run this through test/interop/run.sh");
+  else for (const [name, check] of checks) await run.check(name, check);
+  run.finish();
 }
 
 void main();

@@ -19,31 +19,11 @@ JAVA_DIR=test/interop/java
 CHECKS=dist/test/interop/checks.js
 CHECKS_TIMEOUT_S=${INTEROP_TIMEOUT_S:-300}
 
-log() { echo "[interop] $*" >&2; }
-# A failure before the checks could run: one FAIL line and the totals.
-fail_setup() {
-  echo "FAIL $1"
-  echo "0 passed, 1 failed"
-  exit 1
-}
-
 build_log=""
-checks_pid=""
-# shellcheck disable=SC2317 # called by traps
-finish() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n "$checks_pid" ]] && kill -0 "$checks_pid" 2>/dev/null; then
-    kill -TERM "$checks_pid" 2>/dev/null || true # checks.ts kills its children on TERM
-    for _ in $(seq 50); do kill -0 "$checks_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$checks_pid" 2>/dev/null || true
-  fi
-  [[ -z "$build_log" ]] || rm -f "$build_log"
-  exit "$rc"
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+LOG_TAG=interop
+CLEANUP='rm -f "$build_log"'
+# shellcheck source=test/support/checks.sh
+source test/support/checks.sh
 
 started=$(date +%s)
 
@@ -68,25 +48,6 @@ fi
   fail_setup "build: $JAVA_DIR/target/echo-peer.jar or classpath.txt missing after mvn package"
 log "java peer built in $(($(date +%s) - phase)) s (java $java_major)"
 
-# 3. the checks, bounded as a whole: on timeout, checks.ts gets TERM, reports the
-#    check it was in as FAILed, prints the totals and kills its children.
-phase=$(date +%s)
-INTEROP_JAVA=$(command -v java) \
-  INTEROP_JAVA_CLASSPATH="$PWD/$JAVA_DIR/target/echo-peer.jar:$(cat "$JAVA_DIR/target/classpath.txt")" \
-  timeout --kill-after=15 "$CHECKS_TIMEOUT_S" node "$CHECKS" &
-checks_pid=$!
-set +e
-wait "$checks_pid"
-rc=$?
-set -e
-checks_pid=""
-case $rc in
-  0) ;;
-  124) log "checks ended: no result within ${CHECKS_TIMEOUT_S} s" ;;
-  137)
-    echo "FAIL checks: killed after ${CHECKS_TIMEOUT_S} s (did not stop on TERM)"
-    echo "0 passed, 1 failed"
-    ;;
-esac
-log "checks took $(($(date +%s) - phase)) s; whole run $(($(date +%s) - started)) s"
-exit "$rc"
+# 3. the checks, bounded as a whole.
+run_checks "$CHECKS_TIMEOUT_S" INTEROP_JAVA="$(command -v java)" \
+  INTEROP_JAVA_CLASSPATH="$PWD/$JAVA_DIR/target/echo-peer.jar:$(cat "$JAVA_DIR/target/classpath.txt")" -- "$CHECKS"
