@@ -1,4 +1,4 @@
-// The client's settings, read from the environment (see README: "Client settings").
+// The client's settings, read from the environment (see docs/echo.md: "Client settings").
 import { CLIENT_KEEPALIVE } from "./keepalive";
 import { Env, MAX_GRPC_INT, readChoice, readInt, readOptionalInt, readString } from "./env";
 

@@ -1,4 +1,4 @@
-// The server's settings, read from the environment (see README: "Server settings").
+// The server's settings, read from the environment (see docs/echo.md: "Server settings").
 import * as os from "node:os";
 import { SERVER_KEEPALIVE } from "./keepalive";
 import { Env, MAX_GRPC_INT, readBool, readInt, readString } from "./env";
