@@ -1,6 +1,7 @@
 // Reads and validates the stack's configuration into a typed object. Every problem
 // names the key; all problems are reported at once, and before any resource exists.
 import * as pulumi from "@pulumi/pulumi";
+import { MAX_GRPC_INT } from "../echo/env";
 import { MODES, Mode, isMode } from "./mode";
 
 export const CONFIG_NAMESPACE = "grpc-lb";
@@ -60,7 +61,6 @@ export class ConfigError extends pulumi.RunError {
 
 const MAX_CLIENT_CONCURRENCY = 1000; // the echo client refuses more
 const MIN_CONNECTION_AGE_MS = 1000; // shorter ages make clients reconnect all the time
-const MAX_GRPC_INT = 2 ** 31 - 1; // grpc-js channel options are int32
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;

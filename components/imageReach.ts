@@ -3,9 +3,8 @@
 // local Docker daemon (no registry, no prebuilt image) is invisible to kind's
 // nodes, and to minikube's unless this shell uses minikube's daemon. Said at
 // preview, with the fix, instead of pods stuck in ErrImagePull for 5 minutes.
+import type { Env } from "../echo/env";
 import type { ImageSource } from "./config";
-
-type Env = Record<string, string | undefined>;
 
 export function imageReachProblem(image: ImageSource, context: string | undefined, env: Env): string | undefined {
   if (image.kind !== "build" || image.registry || !context) return undefined;

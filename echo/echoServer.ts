@@ -67,7 +67,10 @@ async function listen(server: grpc.Server, config: ServerConfig, log: (line: str
   try {
     return hostPort("::", await bind(server, hostPort("::", config.port)));
   } catch (error) {
-    log(`IPv6 unavailable (${error instanceof Error ? error.message : String(error)}); listening on IPv4 only`);
+    // grpc-js puts the listen error's code in its message.
+    const message = error instanceof Error ? error.message : String(error);
+    if (!/EAFNOSUPPORT|EADDRNOTAVAIL/.test(message)) throw error;
+    log(`IPv6 unavailable (${message}); listening on IPv4 only`);
     return hostPort("0.0.0.0", await bind(server, hostPort("0.0.0.0", config.port)));
   }
 }

@@ -97,8 +97,6 @@ export async function measureChaos(mode: LabMode, fault: Fault, settings: ChaosS
     const victim = pickVictim(mode, cluster.servers, clients);
     const faultAt = Date.now();
     cluster.signalServer(victim, fault === "freeze" ? "SIGSTOP" : "SIGKILL");
-    // A frozen process still holds its port: thaw it before the hard stop.
-    if (fault === "freeze") teardown.add(() => cluster.signalServer(victim, "SIGCONT"));
     let unpublishedAt: number | undefined;
     const watchUntil = faultAt + settings.observeMs;
     while (Date.now() < watchUntil) {

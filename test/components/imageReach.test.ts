@@ -23,19 +23,29 @@ describe("kubeconfig context", () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("is the stack's kubernetes:context when set, whatever the kubeconfig says", () => {
-    assert.equal(kubeContext("prod", { KUBECONFIG: kubeconfig("a", "kind-demo") }), "prod");
+    assert.equal(kubeContext({ context: "prod" }, { KUBECONFIG: kubeconfig("a", "kind-demo") }), "prod");
+  });
+
+  it("is the current-context of the stack's kubernetes:kubeconfig (a path or the YAML itself), not KUBECONFIG's", () => {
+    const env = { KUBECONFIG: kubeconfig("e", "kind-demo") };
+    assert.equal(kubeContext({ kubeconfig: kubeconfig("f", "gke_p_z_c") }, env), "gke_p_z_c");
+    assert.equal(kubeContext({ kubeconfig: "apiVersion: v1\ncurrent-context: eks-prod\n" }, env), "eks-prod");
+  });
+
+  it("is undefined for a kubeconfig that is not YAML: the provider will say so itself", () => {
+    assert.equal(kubeContext({}, { KUBECONFIG: kubeconfig("g", "[unclosed") }), undefined);
   });
 
   it("is the first KUBECONFIG file's current-context, skipping missing files and files without one", () => {
     const env = { KUBECONFIG: [path.join(dir, "missing"), kubeconfig("none", null), kubeconfig("b", "minikube"), kubeconfig("c", "kind-x")].join(path.delimiter) };
-    assert.equal(kubeContext(undefined, env), "minikube");
+    assert.equal(kubeContext({}, env), "minikube");
   });
 
   it("is ~/.kube/config's without KUBECONFIG, and undefined when nothing says", () => {
     fs.mkdirSync(path.join(dir, "home", ".kube"), { recursive: true });
     fs.copyFileSync(kubeconfig("d", "docker-desktop"), path.join(dir, "home", ".kube", "config"));
-    assert.equal(kubeContext(undefined, {}, path.join(dir, "home")), "docker-desktop");
-    assert.equal(kubeContext(undefined, {}, path.join(dir, "nobody")), undefined);
+    assert.equal(kubeContext({}, {}, path.join(dir, "home")), "docker-desktop");
+    assert.equal(kubeContext({}, {}, path.join(dir, "nobody")), undefined);
   });
 });
 

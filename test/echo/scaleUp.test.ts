@@ -10,7 +10,7 @@ import { Cleanup } from "../support/cleanup";
 const WINDOW_MS = 5000;
 /**
  * Bound against a hang only, not a claim: with a 1 s age the first call to the
- * new server normally comes within about 2 s (one age, +10% jitter, and the
+ * new server normally comes within about 2 s (one age, +-10% jitter, and the
  * client's 1 s limit between DNS resolutions); a busy machine may take longer.
  */
 const FIND_LIMIT_MS = 30000;

@@ -21,10 +21,10 @@ describe("npm run bench -- --quick", () => {
     // Not mocha's global 60 s: the QUICK plan runs its phases one after another
     // (each mode's load with a warm-up and >= 300 calls, the overhead rounds,
     // then the rolling restarts beside the discovery waits of up to one 2 s
-    // connection age + 10 s), each starting and stopping real processes. It
-    // took 43 s on an idle 2-core machine and 65 s with two CPU hogs beside it
-    // (load average 17-30); 5 minutes leaves room for a slower machine while
-    // still ending a hung run.
+    // connection age + 10 s, then a frozen and a killed server per mode, 6.5 s
+    // each), each starting and stopping real processes. It took 43-55 s on an
+    // idle 2-core machine; 5 minutes leaves room for a loaded or slower
+    // machine while still ending a hung run.
     this.timeout(BENCH_TIMEOUT_MS);
     const dir = mkdtempSync(path.join(os.tmpdir(), "grpc-lb-bench-"));
     cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
