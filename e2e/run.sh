@@ -78,6 +78,8 @@ cleanup() {
   [ "$CLEANED" = 1 ] && return
   CLEANED=1
   local i
+  # shellcheck disable=SC2086 # a server frozen by check_frozen_server (e2e/faults.sh)
+  [ -n "${FROZEN_PIDS:-}" ] && kill -CONT $FROZEN_PIDS 2>/dev/null
   if [ -n "$CUR_PGID" ] && kill -0 "$CUR_PGID" 2>/dev/null; then
     say "stopping the running pulumi command (process group $CUR_PGID)"
     kill -TERM -- "-$CUR_PGID" 2>/dev/null
@@ -615,6 +617,8 @@ check_traffic() { # <stack> <mode> [label]
   fi
 }
 
+# shellcheck source=e2e/faults.sh
+source "$ROOT/e2e/faults.sh"
 declare -A MODE_OF=([l4]=l4 [clientside]=clientside)
 for s in "${STACKS[@]}"; do
   if k get namespace "$(ns_of "$s")" >/dev/null 2>&1; then
@@ -655,7 +659,7 @@ done
 # A 4th server pod in both stacks, clients untouched: with real pods, what the running
 # clients make of it is the whole point of the two modes. l4: nothing (each stays pinned
 # to its old server). clientside: every client finds it, after its connections reach the
-# max age (30 s, +10% jitter) and it re-resolves DNS.
+# max age (30 s, +-10% jitter) and it re-resolves DNS.
 newest_server() { # <ns>
   jp pods -n "$1" -l run=echo-server --sort-by=.metadata.creationTimestamp \
     -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | tail -n1
@@ -714,6 +718,12 @@ for s in "${STACKS[@]}"; do
     fail "$s: serverReplicas 3->4" "config set failed"; tail_log "$P_LOG"
   fi
 done
+# Faults, last before the client and mode changes: a fault moves a pinned l4 client to
+# another server, which the traffic and new-server checks above must not see.
+if [ "$NODE" = real ]; then
+  for s in "${STACKS[@]}"; do check_frozen_server "$s" "${MODE_OF[$s]}"; done
+fi
+k get namespace "$(ns_of l4)" >/dev/null 2>&1 && check_disruption_budget l4
 
 s=l4; ns=$(ns_of $s)
 if pul "scale-config" config set grpc-lb:clientReplicas 3 --stack $s; then
@@ -807,7 +817,7 @@ for s in "${STACKS[@]}"; do
   if pul "rm-$s" stack rm --yes "$s"; then pass "$s: stack rm" "stack removed"
   else fail "$s: stack rm" "pulumi stack rm failed:"; tail_log "$P_LOG"; fi
 done
-nleft=$(k get all,endpointslices,networkpolicies -A -l app.kubernetes.io/part-of=grpc-lb -o name 2>/dev/null | wc -l)
+nleft=$(k get all,endpointslices,networkpolicies,poddisruptionbudgets -A -l app.kubernetes.io/part-of=grpc-lb -o name 2>/dev/null | wc -l)
 if [ "$nleft" = 0 ]; then pass "nothing left in the cluster" "no object labelled app.kubernetes.io/part-of=grpc-lb"
 else fail "nothing left in the cluster" "$nleft objects labelled app.kubernetes.io/part-of=grpc-lb remain"; fi
 
