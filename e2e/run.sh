@@ -797,6 +797,24 @@ else
   fail "bad mode: preview fails" "could not create the stack:"; tail_log "$P_LOG"
 fi
 
+# The quick start's kind trap: a kind context with neither grpc-lb:image nor registry.
+# The program cannot reach kind's nodes with a local-daemon build, so preview must stop
+# with the fix before anything is registered (components/imageReach.ts).
+kind_cfg="$WORK/kind-kubeconfig"
+printf 'apiVersion: v1\nkind: Config\ncurrent-context: kind-demo\n' >"$kind_cfg"
+if pul "init-kind" stack init kindctx; then
+  if KUBECONFIG=$kind_cfg pul "preview-kind" preview --stack kindctx; then
+    fail "kind context: preview stops" "preview on a kind context without image or registry succeeded"
+  elif grep -q 'kind cluster "demo"' "$P_LOG" && grep -q 'kind load docker-image' "$P_LOG" && grep -q 'grpc-lb:registry' "$P_LOG"; then
+    pass "kind context: preview stops" "with the fix: $(grep -m1 -o 'the image would be built[^:]*' "$P_LOG")"
+  else
+    fail "kind context: preview stops" "failed, but not with the kind fix:"; tail_log "$P_LOG" 20
+  fi
+  pul "rm-kind" stack rm --yes --force kindctx || true
+else
+  fail "kind context: preview stops" "could not create the stack:"; tail_log "$P_LOG"
+fi
+
 # ---------------------------------------------------------------- 7. destroy
 for s in "${STACKS[@]}"; do
   ns=$(ns_of "$s")
