@@ -6,10 +6,10 @@
 import { parseArgs } from "node:util";
 import type { Summary } from "../echo/callStats";
 import { ClientResult, clientsideVerdict, l4Verdict, ModeVerdict } from "./demoVerdict";
-import { panelLines, panelStatusLines, ModePanel, Screen } from "./liveView";
+import { ageNote, panelLines, panelStatusLines, ModePanel, Screen, viewTitle } from "./liveView";
 import { LAB_ADDRESSES, type LocalCluster } from "./localCluster";
 import { loopbackReady } from "./loopback";
-import { clientEnv, describeMode, LAB_MODES, LabMode, STACK_MAX_CONNECTION_AGE_MS, startModeCluster } from "./modes";
+import { clientEnv, describeMode, LAB_MODES, LabMode, startModeCluster } from "./modes";
 import { Teardown } from "./teardown";
 import { isRunning, livePids } from "./processes";
 import { sleep, waitFor } from "./timing";
@@ -43,12 +43,6 @@ function readDuration(): number {
     process.exit(2);
   }
   return duration;
-}
-
-function ageNote(mode: LabMode, ageMs: number): string {
-  return mode === "l4"
-    ? "servers never close connections for age (as in the l4 stack), so each client keeps the server it got"
-    : `servers: MAX_CONNECTION_AGE_MS=${ageMs} (stack: ${STACK_MAX_CONNECTION_AGE_MS}; short so clients re-resolve DNS within the demo)`;
 }
 
 interface Mode {
@@ -101,7 +95,7 @@ async function main(): Promise<number> {
   });
 
   try {
-    out(`grpc-lb demo: ${SERVERS} echo servers and ${CLIENTS_PER_MODE} clients per mode on loopback, for ${durationS} s; Ctrl-C stops it`);
+    out(`grpc-lb demo: ${SERVERS} servers and ${CLIENTS_PER_MODE} clients per mode on loopback, ${durationS} s; Ctrl-C stops it`);
     const modes = await startModes(ageMs, teardown);
     const clients = modes.flatMap((m) => m.clients);
     // The 4th servers start now but are published only halfway: a process start
@@ -114,7 +108,7 @@ async function main(): Promise<number> {
     const events: string[] = [];
     const elapsed = () => (Date.now() - t0) / 1000;
     const view = () => [
-      `t = ${elapsed().toFixed(1)} s of ${durationS} s. Bars: each client's share of calls in the last ${WINDOW_MS / 1000} s; numbers: calls since start`,
+      viewTitle(elapsed(), durationS, WINDOW_MS / 1000),
       "",
       ...modes.flatMap((m) => [...panelLines(m.panel), ""]),
       ...events,
@@ -137,7 +131,7 @@ async function main(): Promise<number> {
       m.panel.servers.push(added[i].name);
       m.panel.newServer = added[i].name;
     });
-    const event = `${elapsed().toFixed(1)} s: ${added[0].name} published in both modes (DNS A record + balancer backend), like a new pod turning ready`;
+    const event = `${elapsed().toFixed(1)} s: ${added[0].name} published in both modes, like a new pod turning ready`;
     events.push(event);
     if (!tty) out(event);
 

@@ -1,9 +1,11 @@
 // The demo's picture: per mode, a table of clients by servers. Each cell shows
 // the share of the client's calls in the recent window as a bar (so a pinned
 // client is one full bar, a spread one several short ones) and the calls since
-// start. On a TTY it is redrawn in place; elsewhere plain lines are printed.
-import { percent, shareBar } from "../echo/shareBar";
+// start. It fits an 80-column terminal with 4 servers. On a TTY it is redrawn in
+// place; elsewhere plain lines are printed.
+import { shareBar } from "../echo/shareBar";
 import { CallTally } from "./callTally";
+import { LabMode, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
 
 export interface ClientRow {
   name: string;
@@ -22,9 +24,23 @@ export interface ModePanel {
   clients: ClientRow[];
 }
 
-const LABEL = 10;
-const CELL = 18;
+const LABEL = 9;
+const CELL = 12;
 const BAR = 5;
+/** Column headers drop the common "echo-" prefix: "server-4 new" fits a cell. */
+const header = (server: string) => server.replace(/^echo-/, "");
+
+/** The servers' connection ageing in the demo, and why. */
+export function ageNote(mode: LabMode, ageMs: number): string {
+  return mode === "l4"
+    ? "no connection ageing (as in the l4 stack): each client keeps its server"
+    : `servers close connections after ${ageMs} ms (stack: ${STACK_MAX_CONNECTION_AGE_MS}) so clients re-resolve`;
+}
+
+/** The view's first line. */
+export function viewTitle(elapsedS: number, durationS: number, windowS: number): string {
+  return `t = ${elapsedS.toFixed(1)} s of ${durationS} s   bars: share of the last ${windowS} s   numbers: calls`;
+}
 
 /** Short per-row verdict from the backends a client has used since start. */
 export function rowVerdict(backends: number): string {
@@ -33,12 +49,12 @@ export function rowVerdict(backends: number): string {
 }
 
 function cell(share: number, calls: number): string {
-  return `${shareBar(share, BAR).padEnd(BAR)} ${percent(share)} ${String(calls).padStart(5)}`.padEnd(CELL);
+  return `${shareBar(share, BAR).padEnd(BAR)} ${String(calls).padStart(6)}`.padEnd(CELL);
 }
 
 export function panelLines(panel: ModePanel, now = Date.now()): string[] {
-  const header = panel.servers.map((s) => (s === panel.newServer ? `${s} new` : s).padEnd(CELL)).join(" ");
-  const lines = [`${panel.mode}: ${panel.how}`, `  ${panel.ageNote}`, `  ${"".padEnd(LABEL)}${header}`];
+  const columns = panel.servers.map((s) => header(s === panel.newServer ? `${s} new` : s).padEnd(CELL)).join(" ");
+  const lines = [`${panel.mode}: ${panel.how}`, `  ${panel.ageNote}`, `  ${"".padEnd(LABEL)}${columns}`];
   for (const client of panel.clients) {
     const shares = client.tally.recentShares(now);
     const cells = panel.servers.map((s) => cell(shares.get(s) ?? 0, client.tally.byBackend.get(s) ?? 0)).join(" ");

@@ -2,7 +2,7 @@
 // the Pulumi stack: l4 = pick_first through a per-connection balancer, servers
 // never age connections out; clientside = round_robin over the headless DNS
 // name, servers close connections after a maximum age so clients re-resolve.
-import { LocalCluster } from "./localCluster";
+import { LocalCluster, SERVICE_NAME } from "./localCluster";
 import type { ProbeTiming } from "./readinessProber";
 
 export const LAB_MODES = ["l4", "clientside"] as const;
@@ -44,8 +44,8 @@ export function clientEnv(mode: LabMode, cluster: LocalCluster, extra: Env = {})
 }
 
 /** One line saying how clients of `mode` reach the servers. */
-export function describeMode(mode: LabMode, cluster: LocalCluster): string {
+export function describeMode(mode: LabMode, cluster: Pick<LocalCluster, "clusterIpTarget">): string {
   return mode === "l4"
-    ? `pick_first -> ClusterIP ${cluster.clusterIpTarget}, a random server per TCP connection (like kube-proxy)`
-    : `round_robin -> ${cluster.headlessTarget}, every server's A record`;
+    ? `pick_first -> ClusterIP ${cluster.clusterIpTarget}, a random server per connection`
+    : `round_robin -> ${SERVICE_NAME}, all A records`;
 }
