@@ -23,8 +23,6 @@ CLEANUP='rm -rf "$tmp"'
 # shellcheck source=test/support/checks.sh
 source test/support/checks.sh
 
-started=$(date +%s)
-
 [[ -f "$CHECKS" && -f dist/echo/server.js ]] ||
   fail_setup "prerequisites: $CHECKS or dist/echo/server.js missing: run 'npm run build' first (npm run test:grpcurl does)"
 

@@ -25,8 +25,6 @@ CLEANUP='rm -f "$build_log"'
 # shellcheck source=test/support/checks.sh
 source test/support/checks.sh
 
-started=$(date +%s)
-
 # 1. prerequisites: fail loudly, never skip.
 command -v java >/dev/null 2>&1 || fail_setup "prerequisites: java not found on PATH (a JDK 17+ is required)"
 command -v javac >/dev/null 2>&1 || fail_setup "prerequisites: javac not found on PATH (a JDK 17+ is required, not only a JRE)"

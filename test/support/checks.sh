@@ -5,6 +5,8 @@
 
 log() { echo "[$LOG_TAG] $*" >&2; }
 
+started=$(date +%s) # the whole run, for run_checks' last log line
+
 # A failure before the checks could run: one FAIL line and the totals.
 fail_setup() {
   echo "FAIL $1"
