@@ -1,6 +1,7 @@
 // Reads and validates the stack's configuration into a typed object. Every problem
 // names the key; all problems are reported at once, and before any resource exists.
 import * as pulumi from "@pulumi/pulumi";
+import { LOG_FORMATS, LogFormat } from "../echo/clientConfig";
 import { MAX_GRPC_INT } from "../echo/env";
 import { MODES, Mode, isMode } from "./mode";
 
@@ -15,6 +16,7 @@ export const CONFIG_DEFAULTS = {
   clientReplicas: 2,
   clientConcurrency: 4,
   maxConnectionAgeMs: 30000,
+  clientLogFormat: "text",
   registry: "",
   image: "",
   baseImage: "",
@@ -40,6 +42,8 @@ export interface StackConfig {
   clientConcurrency: number;
   /** Used in clientside mode only; 0 turns it off. */
   maxConnectionAgeMs: number;
+  /** How the clients log: text tables for people, or JSON lines for log pipelines and jq. */
+  clientLogFormat: LogFormat;
   image: ImageSource;
 }
 
@@ -125,6 +129,11 @@ export function readStackConfig(source: ConfigSource, stack: string, presentKeys
     problems.push(`${key("maxConnectionAgeMs")} must be 0 (off) or at least ${MIN_CONNECTION_AGE_MS}, got ${maxConnectionAgeMs}`);
   }
 
+  const clientLogFormat = text("clientLogFormat");
+  if (!(LOG_FORMATS as readonly string[]).includes(clientLogFormat)) {
+    problems.push(`${key("clientLogFormat")} must be one of ${LOG_FORMATS.join(", ")}, got ${JSON.stringify(clientLogFormat)}`);
+  }
+
   const registry = noSpaces("registry");
   const image = noSpaces("image");
   const baseImage = noSpaces("baseImage");
@@ -158,6 +167,7 @@ export function readStackConfig(source: ConfigSource, stack: string, presentKeys
     clientReplicas,
     clientConcurrency,
     maxConnectionAgeMs,
+    clientLogFormat: clientLogFormat as LogFormat,
     image: image
       ? { kind: "prebuilt", reference: image }
       : { kind: "build", registry: registry || undefined, baseImage: baseImage || undefined, platform: platform || undefined },

@@ -2,6 +2,7 @@
 // known at deploy time and can be printed as ready-to-run `kubectl logs` commands.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { LogFormat } from "../echo/clientConfig";
 import { CLIENT_KEEPALIVE } from "../echo/keepalive";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
 import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
@@ -12,6 +13,7 @@ export const CLIENT_TERMINATION_GRACE_SECONDS = 10;
 
 export interface EchoClientsArgs extends WorkloadArgs {
   concurrency: number;
+  logFormat: LogFormat;
   /**
    * The servers' component: the clients are created only once it is ready. A client that
    * starts first sees an empty or partial backend set: l4 clients all pin to the first
@@ -59,7 +61,7 @@ export class EchoClients extends pulumi.ComponentResource {
                     { name: "ECHO_CONCURRENCY", value: String(args.concurrency) },
                     { name: "ECHO_KEEPALIVE_TIME_MS", value: String(CLIENT_KEEPALIVE.timeMs) },
                     { name: "ECHO_KEEPALIVE_TIMEOUT_MS", value: String(CLIENT_KEEPALIVE.timeoutMs) },
-                    { name: "ECHO_LOG_FORMAT", value: "text" },
+                    { name: "ECHO_LOG_FORMAT", value: args.logFormat },
                   ],
                   resources: {
                     requests: { cpu: "50m", memory: "64Mi" },

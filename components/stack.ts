@@ -53,6 +53,7 @@ export function deployEchoStack(config: StackConfig): EchoStack {
     imagePullPolicy: image.pullPolicy,
     replicas: config.clientReplicas,
     concurrency: config.clientConcurrency,
+    logFormat: config.clientLogFormat,
     settings,
     labels: clientLabels,
     servers,

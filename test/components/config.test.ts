@@ -55,6 +55,7 @@ describe("config errors register no resource", () => {
     ]),
     ["clientConcurrency 1001", { clientConcurrency: "1001" }, /grpc-lb:clientConcurrency must be a whole number from 1 to 1000, got "1001"/],
     ["maxConnectionAgeMs 500", { maxConnectionAgeMs: "500" }, /grpc-lb:maxConnectionAgeMs must be 0 \(off\) or at least 1000, got 500/],
+    ["clientLogFormat yaml", { clientLogFormat: "yaml" }, /grpc-lb:clientLogFormat must be one of text, json, got "yaml"/],
     ["namespace Demo", { namespace: "Demo" }, /grpc-lb:namespace must be a Kubernetes namespace name/],
     ["clusterDomain with a trailing dot", { clusterDomain: "cluster.local." }, /grpc-lb:clusterDomain must be a DNS domain in lower case without a trailing dot .*got "cluster.local."/],
     ["clusterDomain in upper case", { clusterDomain: "Cluster.Local" }, /grpc-lb:clusterDomain must be a DNS domain/],
@@ -127,6 +128,7 @@ describe("readStackConfig", () => {
       clientReplicas: 2,
       clientConcurrency: 4,
       maxConnectionAgeMs: 30000,
+      clientLogFormat: "text",
       image: { kind: "build", registry: undefined, baseImage: undefined, platform: undefined },
     });
   });
@@ -140,6 +142,7 @@ describe("readStackConfig", () => {
       clientReplicas: "7",
       clientConcurrency: "8",
       maxConnectionAgeMs: "0",
+      clientLogFormat: " json ",
       registry: "localhost:5001/lab",
       baseImage: "node:local",
       platform: "linux/arm64/v8",
@@ -153,6 +156,7 @@ describe("readStackConfig", () => {
       clientReplicas: 7,
       clientConcurrency: 8,
       maxConnectionAgeMs: 0,
+      clientLogFormat: "json",
       image: { kind: "build", registry: "localhost:5001/lab", baseImage: "node:local", platform: "linux/arm64/v8" },
     });
   });

@@ -312,3 +312,13 @@ describe("replica and concurrency settings", () => {
     assert.equal(env(statefulSet.spec.template.spec.containers[0]).ECHO_CONCURRENCY, "16");
   });
 });
+
+describe("clientLogFormat", () => {
+  it("gives the clients text logs by default and JSON lines when asked", async () => {
+    for (const [config, expected] of [[{}, "text"], [{ clientLogFormat: "json" }, "json"]] as const) {
+      const run = await mockRun({ mode: "l4", ...config });
+      const client = manifest<StatefulSet>(run.recorder.one(T.statefulSet)).spec.template.spec.containers[0];
+      assert.equal(env(client).ECHO_LOG_FORMAT, expected);
+    }
+  });
+});
