@@ -10,7 +10,8 @@
 import type { Summary } from "../../echo/callStats";
 import { ECHO_SERVICE_NAME } from "../../echo/proto";
 import { checkHealth, healthClient } from "../support/grpcClients";
-import { Docker, HARDENED, poll } from "./docker";
+import { poll } from "../support/poll";
+import { Docker, HARDENED } from "./docker";
 
 const IMAGE = requireEnv("GRPC_LB_TEST_IMAGE");
 const BASE_IMAGE = requireEnv("GRPC_LB_TEST_BASE_IMAGE");
