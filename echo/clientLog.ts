@@ -8,6 +8,8 @@ export interface ClientLog {
   start(config: ClientConfig): void;
   response(podName: string, podIp: string, ms: number): void;
   failure(code: string, details: string): void;
+  /** The channel's connectivity state changed (a connection made, lost, or being made). */
+  channel(from: string, to: string): void;
   /** Periodic, cumulative since start. */
   progress(stats: CallStats): void;
   /** The last line the client prints. */
@@ -15,6 +17,26 @@ export interface ClientLog {
 }
 
 type Write = (line: string) => void;
+
+/** A call's line in the JSON log (ECHO_LOG_FORMAT=json): answered, and by which pod. */
+export interface ResponseRecord {
+  event: "response";
+  pod: string;
+  ip: string;
+  ms: number;
+}
+/** A channel state change's line in the JSON log: READY -> IDLE is a lost connection. */
+export interface ChannelRecord {
+  event: "channel";
+  from: string;
+  to: string;
+}
+/** A failed call's line in the JSON log. */
+export interface ErrorRecord {
+  event: "error";
+  code: string;
+  details: string;
+}
 
 export function verdict(backends: number): string {
   if (backends === 0) return "no backend answered yet";
@@ -54,6 +76,9 @@ class TextLog implements ClientLog {
   failure(code: string, details: string): void {
     this.write(`call failed: ${code}: ${details}`);
   }
+  channel(from: string, to: string): void {
+    this.write(`channel ${from} -> ${to}`);
+  }
   progress(stats: CallStats): void {
     for (const line of formatTable(stats, "distribution so far")) this.write(line);
   }
@@ -71,10 +96,13 @@ class JsonLog implements ClientLog {
     this.emit({ event: "start", ...config });
   }
   response(podName: string, podIp: string, ms: number): void {
-    this.emit({ event: "response", pod: podName, ip: podIp, ms: Math.round(ms * 100) / 100 });
+    this.emit({ event: "response", pod: podName, ip: podIp, ms: Math.round(ms * 100) / 100 } satisfies ResponseRecord);
   }
   failure(code: string, details: string): void {
-    this.emit({ event: "error", code, details });
+    this.emit({ event: "error", code, details } satisfies ErrorRecord);
+  }
+  channel(from: string, to: string): void {
+    this.emit({ event: "channel", from, to } satisfies ChannelRecord);
   }
   progress(stats: CallStats): void {
     this.emit({ ...stats.summary(), event: "progress" });

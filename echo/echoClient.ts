@@ -83,10 +83,25 @@ export function runEchoClient(config: ClientConfig, log: ClientLog): RunningClie
     }
   }
 
+  // Every connectivity change of the channel, so a log shows when a connection was lost
+  // (READY -> IDLE: a GOAWAY, a reset, a keepalive timeout) and when one was made again.
+  // An Infinity deadline sets no timer; close() ends the watch with SHUTDOWN.
+  const channel = client.getChannel();
+  let closing = false;
+  const watch = (state: grpc.connectivityState) =>
+    channel.watchConnectivityState(state, Infinity, () => {
+      const next = channel.getConnectivityState(false);
+      if (closing || next === grpc.connectivityState.SHUTDOWN) return;
+      log.channel(grpc.connectivityState[state], grpc.connectivityState[next]);
+      watch(next);
+    });
+
   log.start(config);
+  watch(channel.getConnectivityState(false));
   const ticker = config.summaryIntervalMs > 0 ? setInterval(() => log.progress(stats), config.summaryIntervalMs) : undefined;
   const done = Promise.all(Array.from({ length: config.concurrency }, loop)).then(() => {
     if (ticker) clearInterval(ticker);
+    closing = true;
     client.close();
     log.summary(stats);
     return stats;

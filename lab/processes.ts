@@ -6,6 +6,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Summary } from "../echo/callStats";
+import type { ChannelRecord, ErrorRecord, ResponseRecord } from "../echo/clientLog";
 
 export const SERVER_ENTRY = path.join(__dirname, "..", "echo", "server.js");
 export const CLIENT_ENTRY = path.join(__dirname, "..", "echo", "client.js");
@@ -159,8 +160,9 @@ export async function startServer(options: ServerOptions, startTimeoutMs = 15000
 /** One parsed JSON line of the client (see echo/clientLog.ts). */
 export type ClientEvent =
   | { event: "start" }
-  | { event: "response"; pod: string; ip: string; ms: number }
-  | { event: "error"; code: string; details: string }
+  | ResponseRecord
+  | ErrorRecord
+  | ChannelRecord
   | (Omit<Summary, "event"> & { event: "progress" | "summary" });
 
 export interface ClientProcess extends Child {
