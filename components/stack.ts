@@ -2,6 +2,7 @@
 // and the stack outputs. index.ts calls it once; tests call it once per config.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { getPodsCommand, logCommand } from "./commands";
 import { StackConfig } from "./config";
 import { EchoClients } from "./echoClients";
 import { EchoImage } from "./echoImage";
@@ -59,7 +60,6 @@ export function deployEchoStack(config: StackConfig): EchoStack {
     servers,
   });
 
-  const selector = Object.entries(clientLabels.selector).map(([k, v]) => `${k}=${v}`).join(",");
   return {
     namespace,
     image,
@@ -74,8 +74,8 @@ export function deployEchoStack(config: StackConfig): EchoStack {
       clientPods: clients.podNames,
       logCommands: pulumi
         .all([ns, clients.podNames])
-        .apply(([name, pods]) => pods.map((pod) => `kubectl logs -f -n ${name} ${pod}`)),
-      getPodsCommand: pulumi.interpolate`kubectl get pods -n ${ns} -l ${selector}`,
+        .apply(([name, pods]) => pods.map((pod) => logCommand(name, pod))),
+      getPodsCommand: ns.apply((name) => getPodsCommand(name, clientLabels.selector)),
     },
   };
 }
