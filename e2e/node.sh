@@ -1,31 +1,23 @@
 # shellcheck shell=bash
-# A real Kubernetes node for `npm run e2e -- --real-pods`, sourced by e2e/run.sh inside
+# A real Kubernetes node for `npm run e2e:real-pods`, sourced by e2e/cluster.sh inside
 # e2e/sandbox.sh: containerd (Debian's, CRI with cgroupfs) with the run's images imported,
 # a CNI bridge (Debian's plugins), the kubelet, kube-proxy (iptables, in the sandbox's
 # network namespace) and CoreDNS as the cluster DNS. Everything keeps its state under
-# $WORK/node and is started with run.sh's start_bg, so its teardown stops it by PID.
+# $STATE/node and is started with e2e/lib.sh's start_bg, so the teardown stops it by PID.
 #
-# Uses from run.sh: WORK, KUBECONFIG, pki, start_bg, alive_or_die, fail, finish, k,
-# KUBERNETES_NODE_DIR, COREDNS_DIR, and from the sandbox GRPC_LB_E2E_NODE_IP/_CGROUP.
+# Uses: STATE, LOGS, KUBECONFIG, IMAGES_ARCHIVE, PAUSE_IMAGE, kc and e2e/lib.sh,
+# KUBERNETES_NODE_DIR and COREDNS_DIR (tools.env), GRPC_LB_E2E_NODE_IP/_CGROUP (the sandbox).
 
 NODE_NAME=node-0
 NODE_IP=${GRPC_LB_E2E_NODE_IP:?run inside e2e/sandbox.sh}
 POD_CIDR=10.244.0.0/24
 CLUSTER_DNS=$NODE_IP # CoreDNS runs on the node itself, reached through the pods' gateway
-CONTAINERD_SOCK=$WORK/node/containerd/containerd.sock
+CONTAINERD_SOCK=$STATE/node/containerd/containerd.sock
 
 node_ctr() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
-wait_for() { # <what> <seconds> <command...>: bounded poll
-  local what=$1 secs=$2 i
-  shift 2
-  for ((i = 0; i < secs * 2; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.5; done
-  fail "node: $what" "not ready after ${secs}s"
-  return 1
-}
-
 write_node_configs() {
-  local d=$WORK/node
+  local d=$STATE/node
   mkdir -p "$d/containerd" "$d/cni/net.d" "$d/cni/ipam" "$d/kubelet" "$d/pod-logs"
 
   cat >"$d/containerd/config.toml" <<EOF
@@ -91,7 +83,7 @@ healthzPort: 10248
 authentication:
   anonymous: {enabled: false}
   webhook: {enabled: true}
-  x509: {clientCAFile: $pki/ca.crt}
+  x509: {clientCAFile: $STATE/pki/ca.crt}
 authorization: {mode: Webhook}
 cgroupDriver: cgroupfs
 cgroupRoot: /$GRPC_LB_E2E_CGROUP
@@ -140,7 +132,7 @@ EOF
 # The values the kubelet insists on, shown to it (and only to it, and to the processes of
 # this mount namespace) by bind-mounting small files over the /proc/sys entries.
 fake_kernel_tunables() {
-  local d=$WORK/node/sysctl name value
+  local d=$STATE/node/sysctl name value
   mkdir -p "$d"
   while read -r name value; do
     printf '%s\n' "$value" >"$d/${name//\//.}"
@@ -157,36 +149,36 @@ EOF
 
 start_real_node() {
   write_node_configs
-  fake_kernel_tunables || { fail "node: kernel tunables" "could not bind-mount over /proc/sys"; finish; }
+  fake_kernel_tunables || die "node: could not bind-mount the kernel tunables over /proc/sys"
 
-  start_bg containerd containerd --config "$WORK/node/containerd/config.toml"
+  start_bg containerd containerd --config "$STATE/node/containerd/config.toml"
   local containerd_pid=${PIDS[-1]}
-  wait_for containerd 30 node_ctr version || finish
+  wait_until containerd 30 node_ctr version
   alive_or_die containerd "$containerd_pid"
-  node_ctr images import --all-platforms "$IMAGES_ARCHIVE" >"$WORK/logs/images-import.log" 2>&1 ||
-    { fail "node: images" "ctr images import failed: $(tail -n 3 "$WORK/logs/images-import.log")"; finish; }
+  node_ctr images import --all-platforms "$IMAGES_ARCHIVE" >"$LOGS/images-import.log" 2>&1 ||
+    die "node: ctr images import failed (see $LOGS/images-import.log)"
 
-  start_bg coredns "$COREDNS_DIR/coredns" -conf "$WORK/node/Corefile"
+  start_bg coredns "$COREDNS_DIR/coredns" -conf "$STATE/node/Corefile"
   start_bg kubelet "$KUBERNETES_NODE_DIR/kubelet" \
-    --config "$WORK/node/kubelet/config.yaml" --kubeconfig "$KUBECONFIG" \
-    --root-dir "$WORK/node/kubelet/root" --cert-dir "$WORK/node/kubelet/pki" \
+    --config "$STATE/node/kubelet/config.yaml" --kubeconfig "$KUBECONFIG" \
+    --root-dir "$STATE/node/kubelet/root" --cert-dir "$STATE/node/kubelet/pki" \
     --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --v 1
   local kubelet_pid=${PIDS[-1]}
-  start_bg kube-proxy "$KUBERNETES_NODE_DIR/kube-proxy" --config "$WORK/node/kube-proxy.yaml" --v 1
+  start_bg kube-proxy "$KUBERNETES_NODE_DIR/kube-proxy" --config "$STATE/node/kube-proxy.yaml" --v 1
 
   local i
   for i in $(seq 1 120); do
     alive_or_die kubelet "$kubelet_pid"
-    k get node "$NODE_NAME" >/dev/null 2>&1 && break
+    kc get node "$NODE_NAME" >/dev/null 2>&1 && break
     sleep 0.5
   done
-  # run.sh then waits for it to turn Ready, as for kwok nodes.
+  # cluster.sh then waits for it to turn Ready, as for kwok nodes.
 }
 
-# After run.sh's teardown stopped the node's processes: what they leave behind in the
-# sandbox, so that the work dir can be removed. Pods outlive the kubelet and containerd
-# (each container runs under its own shim), and their rootfs and volume mounts sit under
-# $WORK; e2e/sandbox.sh would kill the processes anyway, but only after run.sh is gone.
+# After the teardown stopped the node's processes: what they leave behind in the sandbox,
+# so that the state dir can be removed. Pods outlive the kubelet and containerd (each
+# container runs under its own shim), and their rootfs and volume mounts sit under
+# $STATE; e2e/sandbox.sh would kill the processes anyway, but only after cluster.sh is gone.
 node_teardown() {
   local pids i
   for i in $(seq 1 10); do
@@ -197,6 +189,6 @@ node_teardown() {
     kill -KILL $pids 2>/dev/null
     sleep 0.5
   done
-  awk -v p="$WORK/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r |
+  awk -v p="$STATE/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r |
     while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
 }

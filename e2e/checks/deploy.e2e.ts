@@ -1,0 +1,159 @@
+// `pulumi preview` and `up` of each mode's stack from nothing, and what the API server then
+// holds, against what the program declares (run under mocks) and the mode table says.
+import { strict as assert } from "node:assert";
+import { CONFIG_DEFAULTS, CONFIG_KEYS } from "../../components/config";
+import { MODES, SERVER_NAME } from "../../components/mode";
+import { declaredInputs, declaredKeys, declaredResources, stepKeys } from "../harness/declared";
+import { Expected, expectedFor } from "../harness/expected";
+import { api } from "../harness/kubeApi";
+import { List, Namespace, Pod, Service, find, get } from "../harness/kubectl";
+import { detail } from "../harness/detail";
+import { E2eStack, StackConfigValues } from "../harness/stacks";
+import { clientEnv, clientStatefulSet, podsReady, serverPods, slicePods } from "../harness/workloads";
+import { clusterEnv } from "../harness/clusterEnv";
+
+async function fromNothing(stack: E2eStack): Promise<void> {
+  if ((await stack.resourceCount()) > 0) await stack.destroy("from-nothing");
+}
+
+for (const mode of MODES) {
+  describe(`stack ${mode}`, () => {
+    let stack: E2eStack;
+    let values: StackConfigValues;
+    let expected: Expected;
+    before(async () => {
+      stack = await E2eStack.open(mode);
+      values = stack.baseline();
+      expected = expectedFor(mode, values);
+      assert.equal(expected.config.mode, mode, `Pulumi.${mode}.yaml must select mode ${mode}`);
+    });
+
+    it(`${mode}: stack init`, async function () {
+      await stack.writeConfig(values);
+      // The CLI also reports the keys the stack leaves to Pulumi.yaml's defaults.
+      const config = Object.fromEntries(Object.entries(await stack.stack.getAllConfig()).map(([key, v]) => [key.replace(/^grpc-lb:/, ""), v.value]));
+      const want = Object.fromEntries(CONFIG_KEYS.map((key) => [key, values[key] ?? String(CONFIG_DEFAULTS[key])]));
+      assert.deepEqual(config, want, "the stack's config: the committed file's keys, the e2e's, Pulumi.yaml's defaults");
+      detail(this, `stack ${mode}: ${Object.entries(values).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+    });
+
+    it(`${mode}: preview`, async function () {
+      await fromNothing(stack);
+      await stack.writeConfig(values);
+      const declared = declaredKeys(await declaredResources(mode, values));
+      const { steps } = await stack.preview("first");
+      const planned = steps.filter((s) => s.type !== "pulumi:pulumi:Stack" && !s.type.startsWith("pulumi:providers:"));
+      assert.deepEqual([...new Set(planned.map((s) => s.op))], ["create"], "a preview from nothing plans only creates");
+      assert.deepEqual(stepKeys(steps), declared, "the preview plans exactly the resources the program declares");
+      detail(this, `plans ${planned.length} creates, the program's resources: ${[...new Set(planned.map((s) => s.type.split(":").pop()))].join(", ")}`);
+    });
+
+    it(`${mode}: up`, async function () {
+      await fromNothing(stack);
+      const declared = declaredKeys(await declaredResources(mode, values));
+      const started = Date.now();
+      const { steps } = await stack.apply(values, "first");
+      const created = stepKeys(steps.filter((s) => s.op === "create"));
+      assert.deepEqual(created, declared, "up creates exactly the declared resources");
+      detail(this, `created the program's ${created.length} resources in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    });
+
+    describe(`${mode} in the cluster`, () => {
+      before(() => stack.ensure());
+
+      it(`${mode}: Service`, async function () {
+        const declared = declaredInputs<{ spec: Service["spec"] }>(await declaredResources(mode, stack.current()), "kubernetes:core/v1:Service");
+        const live = await get<Service>("service", SERVER_NAME, "-n", expected.namespace);
+        assert.equal(live.spec.type, expected.settings.service.type);
+        assert.equal(live.spec.sessionAffinity, expected.settings.service.sessionAffinity);
+        if (expected.settings.service.clusterIP === "None") assert.equal(live.spec.clusterIP, "None", "headless");
+        else assert.match(live.spec.clusterIP, /^\d+\.\d+\.\d+\.\d+$/, "a virtual IP");
+        const ports = (p: Service["spec"]["ports"]) => p.map(({ name, port, targetPort, protocol, appProtocol }) => ({ name, port, targetPort, protocol, appProtocol }));
+        assert.deepEqual(ports(live.spec.ports), ports(declared.spec.ports), "ports as declared");
+        detail(this, `${live.spec.type} ${live.spec.clusterIP === "None" ? "headless" : live.spec.clusterIP}, affinity ${live.spec.sessionAffinity}, ports ${live.spec.ports.map((p) => `${p.name}/${p.port}`).join(", ")}`);
+      });
+
+      it(`${mode}: client target/policy`, async function () {
+        const env = await clientEnv(expected.namespace);
+        assert.equal(env.ECHO_SERVICE_TARGET, expected.settings.target);
+        assert.equal(env.ECHO_LB_POLICY, expected.settings.lbPolicy);
+        detail(this, `ECHO_SERVICE_TARGET=${env.ECHO_SERVICE_TARGET} ECHO_LB_POLICY=${env.ECHO_LB_POLICY}`);
+      });
+
+      it(`${mode}: client pods Ready`, async function () {
+        const current = expectedFor(mode, stack.current());
+        assert.equal((await clientStatefulSet(current.namespace)).spec.replicas, current.config.clientReplicas);
+        await podsReady(current.namespace, current.clientPods);
+        detail(this, `${current.clientPods.join(", ")} Ready (${clusterEnv().node === "real" ? "running" : "kwok-simulated"})`);
+      });
+
+      it(`${mode}: EndpointSlices`, async function () {
+        const pods = (await serverPods(expected)).map((p) => p.metadata.name).sort();
+        assert.ok(pods.length > 0, "no server pods");
+        let listed: string[] = [];
+        for (let i = 0; i < 30 && JSON.stringify(listed) !== JSON.stringify(pods); i++) {
+          listed = await slicePods(expected.namespace, false);
+          if (JSON.stringify(listed) !== JSON.stringify(pods)) await new Promise((r) => setTimeout(r, 1000));
+        }
+        assert.deepEqual(listed, pods, "the slices list exactly the server pods");
+        detail(this, `slices list exactly the server pods: ${pods.join(", ")}`);
+      });
+
+      it(`${mode}: outputs match cluster`, async function () {
+        const current = expectedFor(mode, stack.current());
+        const outputs = await stack.outputs();
+        const sts = await clientStatefulSet(current.namespace);
+        const env = await clientEnv(current.namespace);
+        assert.equal(outputs.mode, mode);
+        assert.equal(outputs.namespace, current.namespace);
+        assert.ok(await find<Namespace>("namespace", current.namespace), `namespace ${current.namespace} exists`);
+        assert.equal(outputs.target, env.ECHO_SERVICE_TARGET);
+        assert.equal(outputs.lbPolicy, env.ECHO_LB_POLICY);
+        assert.equal(outputs.image, sts.spec.template.spec.containers[0].image);
+        assert.deepEqual(outputs.clientPods, current.clientPods);
+        assert.deepEqual(outputs.logCommands, current.logCommands);
+        assert.equal(outputs.getPodsCommand, current.getPodsCommand);
+        for (const pod of current.clientPods) assert.ok(await find<Pod>("pod", pod, "-n", current.namespace), `${pod} exists`);
+        detail(this, `mode, namespace, target, lbPolicy, image, ${current.clientPods.length} clientPods and their log commands match`);
+      });
+
+      it(`${mode}: stack pods admitted`, async function () {
+        const ns = await get<Namespace>("namespace", expected.namespace);
+        assert.equal(ns.metadata.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
+        const pods = await get<List<Pod>>("pods", "-n", expected.namespace);
+        assert.ok(pods.items.length >= 2, `only ${pods.items.length} pods in ${expected.namespace}`);
+        detail(this, `namespace enforces restricted; ${pods.items.length} stack pods admitted`);
+      });
+
+      it(`${mode}: non-compliant pod rejected`, async function () {
+        // Valid but not "restricted" (root allowed, privilege escalation, capabilities kept, no
+        // seccomp profile); the same pod passes a server dry-run in a namespace without Pod
+        // Security labels, so only the namespace's enforce label can be what refuses it.
+        const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "e2e-psa-violator" }, spec: { containers: [{ name: "c", image: clusterEnv().image }] } };
+        const control = "e2e-psa-control";
+        if (!(await find("namespace", control))) await api("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: control } });
+        const refused = await api("POST", `/api/v1/namespaces/${expected.namespace}/pods`, pod);
+        if (refused.status < 300) await api("DELETE", `/api/v1/namespaces/${expected.namespace}/pods/${pod.metadata.name}`);
+        const accepted = await api("POST", `/api/v1/namespaces/${control}/pods?dryRun=All`, pod);
+        await api("DELETE", `/api/v1/namespaces/${control}`);
+        assert.equal(refused.status, 403, `in ${expected.namespace}: HTTP ${refused.status} ${refused.json?.message ?? ""}`);
+        assert.equal(refused.json?.reason, "Forbidden");
+        assert.equal(accepted.status, 201, `in ${control} (dry run): HTTP ${accepted.status} ${accepted.json?.message ?? ""}`);
+        detail(this, `403 "${(refused.json?.message ?? "").slice(0, 110)}..."; 201 for the same pod (dry run) in an unlabelled namespace`);
+      });
+    });
+  });
+}
+
+describe("both stacks", () => {
+  it("both stacks live", async function () {
+    const namespaces: string[] = [];
+    for (const mode of MODES) {
+      const stack = await E2eStack.open(mode);
+      await stack.ensure();
+      namespaces.push(expectedFor(mode, stack.current()).namespace);
+    }
+    for (const ns of namespaces) assert.ok(await find<Namespace>("namespace", ns), `namespace ${ns} is missing`);
+    detail(this, `${namespaces.join(" and ")} side by side`);
+  });
+});

@@ -1,0 +1,70 @@
+// Requests to the API server where the answer's status matters (an admission refusal, an
+// eviction the disruption budget refuses, a pod's log): HTTPS with the admin's
+// certificate from the cluster's kubeconfig, the JSON Status object as data.
+import * as fs from "node:fs";
+import * as https from "node:https";
+import * as yaml from "js-yaml";
+import { clusterEnv } from "./clusterEnv";
+
+export interface ApiAnswer {
+  status: number;
+  body: string;
+  /** The body as JSON, when it is (a Status object for every refusal). */
+  json?: { kind?: string; reason?: string; message?: string; code?: number };
+}
+
+interface Kubeconfig {
+  clusters: { cluster: { server: string; "certificate-authority": string } }[];
+  users: { user: { "client-certificate": string; "client-key": string } }[];
+}
+
+let agent: { server: URL; agent: https.Agent } | undefined;
+function connection() {
+  if (agent) return agent;
+  const config = yaml.load(fs.readFileSync(clusterEnv().kubeconfig, "utf8")) as Kubeconfig;
+  const { cluster } = config.clusters[0];
+  const { user } = config.users[0];
+  agent = {
+    server: new URL(cluster.server),
+    agent: new https.Agent({
+      ca: fs.readFileSync(cluster["certificate-authority"]),
+      cert: fs.readFileSync(user["client-certificate"]),
+      key: fs.readFileSync(user["client-key"]),
+      keepAlive: false,
+    }),
+  };
+  return agent;
+}
+
+export function api(method: string, path: string, body?: object, timeoutMs = 20_000): Promise<ApiAnswer> {
+  const { server, agent: httpsAgent } = connection();
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      new URL(path, server),
+      {
+        method,
+        agent: httpsAgent,
+        timeout: timeoutMs,
+        headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {},
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: ApiAnswer["json"];
+          try {
+            json = JSON.parse(text) as ApiAnswer["json"];
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: response.statusCode ?? 0, body: text, json });
+        });
+      },
+    );
+    request.on("timeout", () => request.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
+    request.on("error", reject);
+    request.end(payload);
+  });
+}
