@@ -50,12 +50,10 @@ export async function get<T>(...args: string[]): Promise<T> {
   return JSON.parse(await kubectlOk(["get", ...args, "-o", "json"])) as T;
 }
 
-/** Like get, but undefined when the object does not exist. */
+/** Like get, but undefined when the object does not exist (kubectl then prints nothing). */
 export async function find<T>(...args: string[]): Promise<T | undefined> {
-  const result = await kubectl(["get", ...args, "-o", "json"]);
-  if (result.code === 0) return JSON.parse(result.stdout) as T;
-  if (/NotFound/.test(result.stderr)) return undefined;
-  throw new Error(`kubectl get ${args.join(" ")}: ${result.stderr.trim()}`);
+  const out = await kubectlOk(["get", ...args, "--ignore-not-found", "-o", "json"]);
+  return out.trim() ? (JSON.parse(out) as T) : undefined;
 }
 
 export const names = (list: List<{ metadata: { name: string } }>) => list.items.map((item) => item.metadata.name).sort();

@@ -85,6 +85,13 @@ export class E2eStack {
     return stack;
   }
 
+  /** The names of the stacks the e2e's backend holds. */
+  static async names(): Promise<string[]> {
+    const pulumiCommand = await PulumiCommand.get({ root: clusterEnv().pulumiRoot, skipVersionCheck: true });
+    const workspace = await LocalWorkspace.create({ workDir: projectCopy(), pulumiCommand, envVars: workspaceEnv() });
+    return (await workspace.listStacks()).map((stack) => stack.name);
+  }
+
   /** The committed file's keys plus the e2e's own: what the stack runs with unless a check changes it. */
   baseline(): StackConfigValues {
     return { ...committedConfig(this.name), ...e2eConfig() };
