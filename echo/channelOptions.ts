@@ -4,7 +4,7 @@
 // silently ignored.
 import type { ChannelOptions } from "@grpc/grpc-js";
 import { ECHO_SERVICE_NAME } from "./proto";
-import { ClientConfig, LbPolicy } from "./clientConfig";
+import { ClientConfig, LbPolicy, usesKubernetesResolver } from "./clientConfig";
 
 /**
  * Retry budget per channel (gRFC A6): each failed call costs a token, each success
@@ -37,7 +37,7 @@ export function serviceConfig(policy: LbPolicy, retries: number): object {
   return config;
 }
 
-export type ChannelSettings = Pick<ClientConfig, "policy" | "retries" | "dnsMinIntervalMs" | "keepaliveTimeMs" | "keepaliveTimeoutMs">;
+export type ChannelSettings = Pick<ClientConfig, "target" | "policy" | "retries" | "dnsMinIntervalMs" | "keepaliveTimeMs" | "keepaliveTimeoutMs">;
 
 export function channelOptions(config: ChannelSettings): ChannelOptions {
   const options: ChannelOptions = {
@@ -46,6 +46,11 @@ export function channelOptions(config: ChannelSettings): ChannelOptions {
     // The service config above is the only one: no TXT lookup per resolution.
     "grpc.service_config_disable_resolution": 1,
   };
+  if (usesKubernetesResolver(config.target)) {
+    // With a *_proxy variable set, grpc-js sends a target with a numeric port to the proxy
+    // and never asks our resolver; the pods' addresses are never meant for a proxy.
+    options["grpc.enable_http_proxy"] = 0;
+  }
   if (config.keepaliveTimeMs > 0) {
     // Pings go out only while calls are in flight (no keepalive_permit_without_calls).
     // grpc-java and grpc-go servers by default count a ping as a strike only if it

@@ -50,6 +50,11 @@ export function readClientConfig(env: Env): ClientConfig {
   };
 }
 
+/** Targets resolved by this project's Kubernetes-API resolver (echo/kubernetes/), which must be registered first. */
+export function usesKubernetesResolver(target: string): boolean {
+  return target.startsWith("kubernetes:");
+}
+
 /**
  * `dns://<server>/name` is honoured only by grpc-js's c-ares resolver, which it
  * reads from GRPC_NODE_USE_ALTERNATIVE_RESOLVER once, when it is first loaded.

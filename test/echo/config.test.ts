@@ -71,6 +71,11 @@ describe("client settings", () => {
     assert.equal(options["grpc.keepalive_time_ms"], undefined);
   });
 
+  it("keeps kubernetes: targets away from any HTTP proxy, and only those", () => {
+    assert.equal(channelOptions(readClientConfig({ ECHO_SERVICE_TARGET: "kubernetes:///echo-server.ns:8080" }))["grpc.enable_http_proxy"], 0);
+    assert.equal(channelOptions(readClientConfig({ ECHO_SERVICE_TARGET: "dns:///echo-server:8080" }))["grpc.enable_http_proxy"], undefined);
+  });
+
   it("turns on grpc-js's alternative resolver only for dns targets that name a DNS server", () => {
     assert.equal(needsAlternativeResolver("dns://127.0.0.1:53/echo:8080"), true);
     assert.equal(needsAlternativeResolver("dns:///echo-server.ns.svc.cluster.local:8080"), false);
