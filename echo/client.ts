@@ -1,6 +1,6 @@
 // Entry point of the echo client: `node dist/echo/client.js`.
 import { readSettingsOrExit } from "./env";
-import { needsAlternativeResolver, readClientConfig } from "./clientConfig";
+import { needsAlternativeResolver, readClientConfig, usesKubernetesResolver } from "./clientConfig";
 
 async function main(): Promise<void> {
   const config = readSettingsOrExit("echo client", readClientConfig);
@@ -9,7 +9,14 @@ async function main(): Promise<void> {
   const { runEchoClient } = await import("./echoClient");
   const { createClientLog } = await import("./clientLog");
 
-  const running = runEchoClient(config, createClientLog(config.logFormat, (line) => console.log(line)));
+  const log = createClientLog(config.logFormat, (line) => console.log(line));
+  if (usesKubernetesResolver(config.target)) {
+    // Before the channel exists: an unregistered scheme would silently become dns:.
+    const { registerKubernetesResolver, onResolution } = await import("./kubernetes/register");
+    registerKubernetesResolver();
+    onResolution(({ endpoints, error }) => log.endpoints({ endpoints, error }));
+  }
+  const running = runEchoClient(config, log);
   // stop() is idempotent and bounded by the call deadline, so repeats are harmless.
   process.on("SIGTERM", running.stop);
   process.on("SIGINT", running.stop);

@@ -10,6 +10,8 @@ export interface ClientLog {
   failure(code: string, details: string): void;
   /** The channel's connectivity state changed (a connection made, lost, or being made). */
   channel(from: string, to: string): void;
+  /** The resolver's result changed (kubernetes: targets): the endpoints now used, or why none. */
+  endpoints(change: EndpointsChange): void;
   /** Periodic, cumulative since start. */
   progress(stats: CallStats): void;
   /** The last line the client prints. */
@@ -30,6 +32,15 @@ export interface ChannelRecord {
   event: "channel";
   from: string;
   to: string;
+}
+/** What a resolver now gives the channel: "ip:port" endpoints, or the error why none. */
+export interface EndpointsChange {
+  endpoints?: string[];
+  error?: { code: string; message: string };
+}
+/** An endpoint set change's line in the JSON log. */
+export interface EndpointsRecord extends EndpointsChange {
+  event: "endpoints";
 }
 /** A failed call's line in the JSON log. */
 export interface ErrorRecord {
@@ -79,6 +90,13 @@ class TextLog implements ClientLog {
   channel(from: string, to: string): void {
     this.write(`channel ${from} -> ${to}`);
   }
+  endpoints(change: EndpointsChange): void {
+    this.write(
+      change.error
+        ? `endpoints: none, ${change.error.code}: ${change.error.message}`
+        : `endpoints (${change.endpoints?.length ?? 0}): ${(change.endpoints ?? []).join(" ")}`,
+    );
+  }
   progress(stats: CallStats): void {
     for (const line of formatTable(stats, "distribution so far")) this.write(line);
   }
@@ -103,6 +121,9 @@ class JsonLog implements ClientLog {
   }
   channel(from: string, to: string): void {
     this.emit({ event: "channel", from, to } satisfies ChannelRecord);
+  }
+  endpoints(change: EndpointsChange): void {
+    this.emit({ event: "endpoints", ...change } satisfies EndpointsRecord);
   }
   progress(stats: CallStats): void {
     this.emit({ ...stats.summary(), event: "progress" });

@@ -6,7 +6,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Summary } from "../echo/callStats";
-import type { ChannelRecord, ErrorRecord, ResponseRecord } from "../echo/clientLog";
+import type { ChannelRecord, EndpointsRecord, ErrorRecord, ResponseRecord } from "../echo/clientLog";
 
 export const SERVER_ENTRY = path.join(__dirname, "..", "echo", "server.js");
 export const CLIENT_ENTRY = path.join(__dirname, "..", "echo", "client.js");
@@ -163,6 +163,7 @@ export type ClientEvent =
   | ResponseRecord
   | ErrorRecord
   | ChannelRecord
+  | EndpointsRecord
   | (Omit<Summary, "event"> & { event: "progress" | "summary" });
 
 export interface ClientProcess extends Child {
