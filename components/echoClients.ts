@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LogFormat } from "../echo/clientConfig";
 import { CLIENT_KEEPALIVE } from "../echo/keepalive";
+import { EndpointSliceAccess, endpointSliceAccess } from "./endpointSliceAccess";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
 import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
 import { WorkloadArgs } from "./workloadArgs";
@@ -26,12 +27,19 @@ export interface EchoClientsArgs extends WorkloadArgs {
 /** `name` names the StatefulSet (Pulumi resource and Kubernetes object) and so its pods `<name>-N`. */
 export class EchoClients extends pulumi.ComponentResource {
   readonly statefulSet: k8s.apps.v1.StatefulSet;
+  /** Only when the mode's clients read the Kubernetes API. */
+  readonly access?: EndpointSliceAccess;
   /** echo-client-0 .. echo-client-(replicas-1). */
   readonly podNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: EchoClientsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("grpc-lb:index:EchoClients", name, {}, opts);
     const { labels } = args;
+    if (args.settings.readsEndpointSlices) this.access = endpointSliceAccess(name, args.namespace, labels.pod, this);
+    // Only these clients get a token: every other pod of the project runs without one.
+    const apiAccess = this.access
+      ? { serviceAccountName: this.access.serviceAccount.metadata.name, automountServiceAccountToken: true }
+      : {};
 
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       name,
@@ -47,6 +55,7 @@ export class EchoClients extends pulumi.ComponentResource {
             metadata: { labels: labels.pod },
             spec: {
               ...hardenedPodFields(),
+              ...apiAccess,
               terminationGracePeriodSeconds: CLIENT_TERMINATION_GRACE_SECONDS,
               containers: [
                 {
@@ -74,7 +83,8 @@ export class EchoClients extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [args.servers] },
+      // The binding first: a client that starts without it gets 403 until it exists.
+      { parent: this, dependsOn: [args.servers, ...(this.access ? [this.access.binding] : [])] },
     );
 
     this.podNames = this.statefulSet.metadata.name.apply((setName) =>

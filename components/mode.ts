@@ -1,8 +1,9 @@
 // The one place that says what a load-balancing mode means: how the Service looks,
-// how clients address it, which gRPC policy they use, and whether servers age out
-// connections. Everything else reads these settings instead of testing the mode.
+// how clients address it, which gRPC policy they use, whether servers age out
+// connections, and whether clients read the Kubernetes API. Everything else reads
+// these settings instead of testing the mode.
 
-export const MODES = ["l4", "clientside"] as const;
+export const MODES = ["l4", "clientside", "api"] as const;
 export type Mode = (typeof MODES)[number];
 
 export type LbPolicy = "pick_first" | "round_robin";
@@ -26,6 +27,11 @@ export interface ModeSettings {
   lbPolicy: LbPolicy;
   /** MAX_CONNECTION_AGE_MS of the servers; 0 = never close a connection for age. */
   maxConnectionAgeMs: number;
+  /**
+   * The clients watch the Service's EndpointSlices through the Kubernetes API: they get
+   * a ServiceAccount allowed to list and watch them, and a token mounted.
+   */
+  readsEndpointSlices: boolean;
 }
 
 export function isMode(value: string): value is Mode {
@@ -56,6 +62,7 @@ export function modeSettings(
         target: hostPort,
         lbPolicy: "pick_first",
         maxConnectionAgeMs: 0,
+        readsEndpointSlices: false,
       };
     case "clientside":
       // Headless: the dns resolver sees every ready pod and round_robin uses them
@@ -66,6 +73,19 @@ export function modeSettings(
         target: `dns:///${hostPort}`,
         lbPolicy: "round_robin",
         maxConnectionAgeMs,
+        readsEndpointSlices: false,
+      };
+    case "api":
+      // The clients' resolver watches the Service's EndpointSlices (echo/kubernetes/):
+      // a new ready pod gets calls at once and a terminating one none, so the servers
+      // need not cut connections. Headless, as in clientside: nothing needs a virtual
+      // IP, and the two modes switch into each other without replacing the Service.
+      return {
+        service: { type: "ClusterIP", clusterIP: "None", sessionAffinity: "None" },
+        target: `kubernetes:///${serviceName}.${namespace}:${GRPC_PORT_NAME}`,
+        lbPolicy: "round_robin",
+        maxConnectionAgeMs: 0,
+        readsEndpointSlices: true,
       };
   }
 }

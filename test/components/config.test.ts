@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { load } from "js-yaml";
 import { CONFIG_DEFAULTS, CONFIG_KEYS, ConfigError, readStackConfig } from "../../components/config";
+import { MODES } from "../../components/mode";
 import { findProjectRoot } from "../../components/projectRoot";
 import { allRpcsDone, runProgram, startMocks } from "./support/mockRun";
 
@@ -38,7 +39,7 @@ describe("Pulumi.yaml and the stack files", () => {
     }
   });
 
-  for (const mode of ["l4", "clientside"]) {
+  for (const mode of MODES) {
     it(`Pulumi.${mode}.yaml sets grpc-lb:mode: ${mode} and nothing else`, () => {
       assert.deepEqual(readYaml(`Pulumi.${mode}.yaml`), { config: { "grpc-lb:mode": mode } });
     });
@@ -47,8 +48,8 @@ describe("Pulumi.yaml and the stack files", () => {
 
 describe("config errors register no resource", () => {
   const cases: [string, Record<string, string>, RegExp][] = [
-    ["mode foo", { mode: "foo" }, /grpc-lb:mode must be one of l4, clientside, got "foo"/],
-    ["mode L4 (case matters)", { mode: "L4" }, /grpc-lb:mode must be one of l4, clientside, got "L4"/],
+    ["mode foo", { mode: "foo" }, /grpc-lb:mode must be one of l4, clientside, api, got "foo"/],
+    ["mode L4 (case matters)", { mode: "L4" }, /grpc-lb:mode must be one of l4, clientside, api, got "L4"/],
     ...["0", "-1", "1.5", "abc", ""].flatMap((value): [string, Record<string, string>, RegExp][] => [
       [`serverReplicas ${JSON.stringify(value)}`, { serverReplicas: value }, new RegExp(`grpc-lb:serverReplicas must be a whole number >= 1, got "${value.replace(".", "\\.")}"`)],
       [`clientReplicas ${JSON.stringify(value)}`, { clientReplicas: value }, new RegExp(`grpc-lb:clientReplicas must be a whole number >= 1, got "${value.replace(".", "\\.")}"`)],

@@ -2,6 +2,8 @@
 // together (selectors, ports, probes, hardening, namespace, network policy).
 import { strict as assert } from "node:assert";
 import type * as k8s from "@pulumi/kubernetes";
+import { ENDPOINTSLICE_RULE } from "../../components/endpointSliceAccess";
+import { MODES } from "../../components/mode";
 import { CLIENT_KEEPALIVE, SERVER_KEEPALIVE } from "../../echo/keepalive";
 import { MockRun, Registration, mockRun } from "./support/mockRun";
 
@@ -21,6 +23,9 @@ const T = {
   service: "kubernetes:core/v1:Service",
   networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   disruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
+  serviceAccount: "kubernetes:core/v1:ServiceAccount",
+  role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+  roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
   image: "docker:index/image:Image",
 };
 
@@ -52,9 +57,21 @@ const expectations = {
     policy: "round_robin",
     maxConnectionAgeMs: "30000",
   },
+  api: {
+    service: { type: "ClusterIP", sessionAffinity: "None", clusterIP: "None" },
+    target: `kubernetes:///echo-server.${NS}:grpc`,
+    policy: "round_robin",
+    maxConnectionAgeMs: "0",
+  },
 } as const;
 
-for (const mode of ["l4", "clientside"] as const) {
+const RBAC = [
+  "kubernetes:core/v1:ServiceAccount::echo-client",
+  "kubernetes:rbac.authorization.k8s.io/v1:Role::echo-client-read-endpointslices",
+  "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding::echo-client-read-endpointslices",
+];
+
+for (const mode of MODES) {
   describe(`mode ${mode}`, () => {
     const expected = expectations[mode];
     let run: MockRun;
@@ -74,6 +91,7 @@ for (const mode of ["l4", "clientside"] as const) {
     });
 
     it("registers the namespace, image, servers, clients, network policy and disruption budget, each once", () => {
+      const rbac = mode === "api" ? RBAC : [];
       assert.deepEqual(run.recorder.seen(), [
         "docker:index/image:Image::echo",
         "grpc-lb:index:EchoClients::echo-client",
@@ -85,7 +103,8 @@ for (const mode of ["l4", "clientside"] as const) {
         "kubernetes:core/v1:Service::echo-server",
         "kubernetes:networking.k8s.io/v1:NetworkPolicy::echo-server-allow-clients",
         "kubernetes:policy/v1:PodDisruptionBudget::echo-server",
-      ]);
+        ...rbac,
+      ].sort());
     });
 
     it("lets voluntary evictions (kubectl drain) take one server at a time", () => {
@@ -208,7 +227,8 @@ for (const mode of ["l4", "clientside"] as const) {
           { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
           where,
         );
-        assert.equal(spec.automountServiceAccountToken, false, where);
+        // Only clients that resolve through the Kubernetes API get a token (checked below).
+        assert.equal(spec.automountServiceAccountToken, mode === "api" && r.type === T.statefulSet, where);
         assert.equal(spec.hostNetwork, undefined, where);
         assert.equal(spec.volumes, undefined, where);
         assert.ok(spec.containers.length > 0, where);
@@ -271,6 +291,45 @@ for (const mode of ["l4", "clientside"] as const) {
     });
   });
 }
+
+describe("mode api: least privilege for the clients' resolver", () => {
+  let run: MockRun;
+  before(async () => {
+    run = await mockRun({ mode: "api" });
+  });
+
+  it("gives the clients their own ServiceAccount, allowed to list and watch endpointslices and nothing else", () => {
+    const account = manifest<k8s.types.output.core.v1.ServiceAccount>(run.recorder.one(T.serviceAccount));
+    assert.equal(account.metadata.name, "echo-client");
+    assert.equal(account.metadata.namespace, NS);
+    assert.equal(account.automountServiceAccountToken, false, "only the pods that need it mount the token");
+    const role = manifest<k8s.types.output.rbac.v1.Role>(run.recorder.one(T.role));
+    assert.equal(role.metadata.namespace, NS, "a Role in the servers' namespace, not a ClusterRole");
+    assert.deepEqual(role.rules, [{ apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] }]);
+    assert.deepEqual(role.rules, [ENDPOINTSLICE_RULE]);
+    const binding = manifest<k8s.types.output.rbac.v1.RoleBinding>(run.recorder.one(T.roleBinding));
+    assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name });
+    assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "echo-client", namespace: NS }]);
+  });
+
+  it("mounts that token in the client pods only, and starts them after the binding exists", () => {
+    const clients = manifest<StatefulSet>(run.recorder.one(T.statefulSet)).spec.template.spec;
+    assert.equal(clients.serviceAccountName, "echo-client");
+    assert.equal(clients.automountServiceAccountToken, true);
+    const servers = manifest<Deployment>(run.recorder.one(T.deployment)).spec.template.spec;
+    assert.equal(servers.serviceAccountName, undefined);
+    assert.equal(servers.automountServiceAccountToken, false);
+    const waitsFor = run.recorder.one(T.statefulSet).dependencies.map((urn) => urn.split("::").pop());
+    assert.ok(waitsFor.includes("echo-client-read-endpointslices"), `StatefulSet waits for ${waitsFor.join(", ")}`);
+  });
+
+  it("registers no API access in the other modes", async () => {
+    for (const mode of MODES.filter((m) => m !== "api")) {
+      const other = await mockRun({ mode });
+      assert.deepEqual(other.recorder.seen().filter((r) => RBAC.includes(r)), [], mode);
+    }
+  });
+});
 
 describe("maxConnectionAgeMs", () => {
   it("reaches the servers in clientside mode", async () => {
