@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --out FILE]`: measures both modes on loopback
+// `npm run bench [-- --quick] [-- --out FILE]`: measures every mode on loopback
 // with the real server and client processes, in one bounded run (about 2 min;
 // --quick: reduced, for tests). Writes the JSON report to stdout and to a file
 // (default bench-report.json), and a human-readable summary with the targets
@@ -15,7 +15,7 @@ import { measureRollingRestart, RolloutSettings } from "./benchRollout";
 import { machine } from "./machine";
 import { LAB_ADDRESSES } from "./localCluster";
 import { loopbackReady } from "./loopback";
-import { LAB_MODES, LabMode, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
+import { LAB_MODES, LabMode, maxConnectionAgeMs, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
 import { STACK_PROBE } from "./readinessProber";
 import { CLIENT_KEEPALIVE } from "../echo/keepalive";
 import { Teardown } from "./teardown";
@@ -23,12 +23,12 @@ import { Teardown } from "./teardown";
 interface Plan {
   load: ModeLoadSettings;
   overhead: OverheadSettings;
-  /** Max connection ages to time discovery at: the stack's value, then a short one. */
+  /** Max connection ages to time discovery at, for modes whose servers age connections out: the stack's value, then a short one. */
   discoveryAgesMs: number[];
   rollout: RolloutSettings;
   /** Run the retries-on and retries-off restarts side by side too (saves time; adds contention). */
   parallelRollouts: boolean;
-  /** A server frozen or killed under load, per mode; both modes side by side. */
+  /** A server frozen or killed under load, per mode; every mode side by side. */
   chaos: ChaosSettings;
 }
 
@@ -95,10 +95,17 @@ async function rollingRestarts(mode: LabMode, plan: Plan): Promise<ModeFigures["
 async function chaos(plan: Plan): Promise<ChaosResult[]> {
   const results: ChaosResult[] = [];
   for (const fault of FAULTS as readonly Fault[]) {
-    progress(`${fault} one of ${plan.chaos.servers} servers under load, both modes side by side (${plan.chaos.observeMs} ms)`);
+    progress(`${fault} one of ${plan.chaos.servers} servers under load, every mode side by side (${plan.chaos.observeMs} ms)`);
     results.push(...(await Promise.all(LAB_MODES.map((mode) => measureChaos(mode, fault, plan.chaos)))));
   }
   return results;
+}
+
+/** Each mode once; a mode whose servers age connections out once per age in the plan. */
+function discoveryRuns(plan: Plan): [LabMode, number][] {
+  return LAB_MODES.flatMap((mode): [LabMode, number][] =>
+    maxConnectionAgeMs(mode, STACK_MAX_CONNECTION_AGE_MS) > 0 ? plan.discoveryAgesMs.map((age): [LabMode, number] => [mode, age]) : [[mode, 0]],
+  );
 }
 
 async function run(quick: boolean): Promise<BenchReport> {
@@ -106,20 +113,21 @@ async function run(quick: boolean): Promise<BenchReport> {
   const started = Date.now();
   const before = machine();
 
-  // Throughput figures first, with nothing else of ours running.
-  const l4 = await modeFigures("l4", plan);
-  const clientside = await modeFigures("clientside", plan);
+  // Throughput figures first, one mode at a time, with nothing else of ours running.
+  const load: Partial<Record<LabMode, Omit<ModeFigures, "rollingRestart">>> = {};
+  for (const mode of LAB_MODES) load[mode] = await modeFigures(mode, plan);
   progress(`server overhead, ${plan.overhead.rounds} round(s) each against our server and a bare grpc-js one`);
   const serverOverhead = await measureOverhead(plan.overhead);
 
-  // The long discovery wait (one connection age) overlaps the other timing-insensitive phases.
-  progress(`discovery at max connection age ${plan.discoveryAgesMs.join(" and ")} ms (in the background)`);
-  const discoveries = plan.discoveryAgesMs.map((age) => measureDiscovery(age, plan.load.servers));
+  // The long discovery waits (one connection age) overlap the other timing-insensitive phases.
+  const runs = discoveryRuns(plan);
+  progress(`discovery and unpublishing: ${runs.map(([mode, age]) => `${mode}${maxConnectionAgeMs(mode, age) ? ` (age ${age} ms)` : ""}`).join(", ")} (in the background)`);
+  const discoveries = runs.map(([mode, age]) => measureDiscovery(mode, age, plan.load.servers));
   for (const d of discoveries) d.catch(() => undefined); // awaited below; must not crash the process before
-  // The two modes' rolling restarts run side by side: they count failed calls, not time.
-  const [l4Restarts, clientsideRestarts] = await Promise.all([rollingRestarts("l4", plan), rollingRestarts("clientside", plan)]);
+  // The modes' rolling restarts run side by side: they count failed calls, not time.
+  const restarts = await Promise.all(LAB_MODES.map((mode) => rollingRestarts(mode, plan)));
   const faults = await chaos(plan);
-  const discovery = (await Promise.all(discoveries)).map((d) => ({ ...d, targetMs: discoveryTargetMs(d.maxConnectionAgeMs) }));
+  const discovery = (await Promise.all(discoveries)).map((d) => ({ ...d, targetMs: discoveryTargetMs(d) }));
 
   const report: Omit<BenchReport, "targets"> = {
     quick,
@@ -127,10 +135,7 @@ async function run(quick: boolean): Promise<BenchReport> {
     elapsedS: Math.round((Date.now() - started) / 1000),
     machine: { ...before, loadAverage1mAtEnd: machine().loadAverage1m },
     settings: { ...plan, stackMaxConnectionAgeMs: STACK_MAX_CONNECTION_AGE_MS },
-    modes: {
-      l4: { ...l4, rollingRestart: l4Restarts },
-      clientside: { ...clientside, rollingRestart: clientsideRestarts },
-    },
+    modes: Object.fromEntries(LAB_MODES.map((mode, i) => [mode, { ...load[mode]!, rollingRestart: restarts[i] }])) as Record<LabMode, ModeFigures>,
     discovery,
     chaos: faults,
     serverOverhead,

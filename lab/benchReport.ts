@@ -1,12 +1,12 @@
 // The benchmark's report: the figures, the targets beside them, and a
 // human-readable rendering of both.
-import type { Discovery } from "./benchDiscovery";
+import { UNPUBLISH_GRACE_MS, type Discovery } from "./benchDiscovery";
 import type { ChaosResult } from "./chaos";
 import type { ModeLoad } from "./benchMode";
 import type { Overhead } from "./benchOverhead";
 import type { RollingRestart } from "./benchRollout";
 import type { Machine } from "./machine";
-import type { LabMode } from "./modes";
+import { discoveryOf, LAB_MODES, labSettings, type LabMode } from "./modes";
 
 export interface ModeFigures extends ModeLoad {
   rollingRestart: { withRetries: RollingRestart; withoutRetries: RollingRestart };
@@ -19,8 +19,8 @@ export interface BenchReport {
   machine: Machine & { loadAverage1mAtEnd: number };
   settings: Record<string, unknown>;
   modes: Record<LabMode, ModeFigures>;
-  /** Clientside only: l4 clients never re-resolve, a new server only gets new connections. */
-  discovery: (Discovery & { targetMs: number })[];
+  /** Per mode: a new server's first call, and calls after it is unpublished. */
+  discovery: (Discovery & { targetMs: number | null })[];
   /** A server frozen or killed under load, per mode and fault. */
   chaos: ChaosResult[];
   serverOverhead: Overhead;
@@ -39,41 +39,58 @@ export function chaosTargetMs(c: ChaosResult): number {
   return c.keepaliveTimeMs + c.keepaliveTimeoutMs;
 }
 
-/** Discovery counts as met within one connection age (plus jitter) and 2 s to reconnect. */
-export function discoveryTargetMs(ageMs: number): number {
-  return ageMs + 2000;
+/**
+ * When a running client must have called a new server: within one connection age (plus
+ * jitter) and 2 s to reconnect when the servers age connections out (clientside); within
+ * 1 s when the client watches the EndpointSlices (api); never (null) for a connected
+ * pick_first client (l4), which keeps its server.
+ */
+export function discoveryTargetMs(d: Pick<Discovery, "mode" | "maxConnectionAgeMs">): number | null {
+  if (labSettings(d.mode).lbPolicy === "pick_first") return null;
+  return d.maxConnectionAgeMs > 0 ? d.maxConnectionAgeMs + 2000 : 1000;
 }
 
 export function targets(report: Omit<BenchReport, "targets">, minCalls: number): Target[] {
-  const { l4, clientside } = report.modes;
-  const ratio = clientside.fairness.maxMinRatio;
+  const spread = LAB_MODES.filter((mode) => labSettings(mode).lbPolicy === "round_robin");
+  const pinned = LAB_MODES.filter((mode) => labSettings(mode).lbPolicy === "pick_first");
   return [
-    ...(["l4", "clientside"] as const).map((mode) => ({
+    ...LAB_MODES.map((mode) => ({
       figure: `${mode}: calls measured for fairness`,
       value: report.modes[mode].fairness.calls,
       target: `>= ${minCalls}`,
       met: report.modes[mode].fairness.calls >= minCalls,
     })),
-    { figure: "clientside: max/min share", value: ratio, target: "<= 1.10", met: ratio !== null && ratio <= 1.1 },
-    {
-      figure: "l4: backends per client",
-      value: l4.stickiness.backendsPerClient,
+    ...spread.map((mode) => {
+      const ratio = report.modes[mode].fairness.maxMinRatio;
+      return { figure: `${mode}: max/min share`, value: ratio, target: "<= 1.10", met: ratio !== null && ratio <= 1.1 };
+    }),
+    ...pinned.map((mode) => ({
+      figure: `${mode}: backends per client`,
+      value: report.modes[mode].stickiness.backendsPerClient,
       target: "exactly 1 each",
-      met: l4.stickiness.backendsPerClient.every((n) => n === 1),
-    },
-    ...report.discovery.map((d) => ({
-      figure: `clientside: discovery ms (max connection age ${d.maxConnectionAgeMs})`,
-      value: d.discoveryMs,
-      target: `<= ${d.targetMs}`,
-      met: d.discoveryMs !== null && d.discoveryMs <= d.targetMs,
+      met: report.modes[mode].stickiness.backendsPerClient.every((n) => n === 1),
     })),
+    ...report.discovery.map((d) => ({
+      figure: `${d.mode}: ms from a server published to its first call${d.maxConnectionAgeMs ? ` (max connection age ${d.maxConnectionAgeMs})` : ""}`,
+      value: d.discoveryMs,
+      target: d.targetMs === null ? "never (a connected pick_first client keeps its server)" : `<= ${d.targetMs}`,
+      met: d.targetMs === null ? d.discoveryMs === null : d.discoveryMs !== null && d.discoveryMs <= d.targetMs,
+    })),
+    ...report.discovery
+      .filter((d) => discoveryOf(d.mode) === "kubernetes-api")
+      .map((d) => ({
+        figure: `${d.mode}: calls answered by a server more than ${UNPUBLISH_GRACE_MS} ms after it was unpublished`,
+        value: d.callsAfterUnpublish,
+        target: "0",
+        met: d.callsAfterUnpublish === 0,
+      })),
     ...report.chaos.map((c) => ({
       figure: `${c.mode}: ms from a server ${c.fault === "freeze" ? "frozen" : "killed"} under load to the last failed call`,
       value: c.recoveryMs,
       target: `<= ${chaosTargetMs(c)}`,
       met: c.recoveryMs <= chaosTargetMs(c),
     })),
-    ...(["l4", "clientside"] as const).map((mode) => ({
+    ...LAB_MODES.map((mode) => ({
       figure: `${mode}: failed calls in a rolling restart, retries on`,
       value: report.modes[mode].rollingRestart.withRetries.failed,
       target: "0",
@@ -116,11 +133,13 @@ export function humanSummary(report: BenchReport): string[] {
   return [
     `grpc-lb bench${report.quick ? " (--quick: reduced, figures indicative only)" : ""}: ${report.elapsedS} s on ${m.nproc} x ${m.cpu}, ` +
       `Node ${m.node}, load average ${m.loadAverage1m} at start, ${m.loadAverage1mAtEnd} at end`,
-    ...modeLines("l4", report.modes.l4),
-    ...modeLines("clientside", report.modes.clientside),
-    `discovery (clientside): ${report.discovery
-      .map((d) => `age ${d.maxConnectionAgeMs} ms: ${d.discoveryMs ?? "never"} ms (client connected ${d.connectedForMs} ms before)`)
-      .join("; ")}`,
+    ...LAB_MODES.flatMap((mode) => modeLines(mode, report.modes[mode])),
+    ...report.discovery.map(
+      (d) =>
+        `discovery (${d.mode}${d.maxConnectionAgeMs ? `, age ${d.maxConnectionAgeMs} ms` : ""}): first call ${d.discoveryMs ?? "never"}` +
+        `${d.discoveryMs === null ? "" : " ms"} after publishing (client connected ${d.connectedForMs} ms before); ` +
+        `${d.callsAfterUnpublish} calls later than ${UNPUBLISH_GRACE_MS} ms after unpublishing`,
+    ),
     ...report.chaos.map(
       (c) =>
         `${c.fault === "freeze" ? "frozen" : "killed"} server (${c.mode}, keepalive ${c.keepaliveTimeMs}+${c.keepaliveTimeoutMs} ms): ` +

@@ -3,7 +3,7 @@
 // or killed (SIGKILL: the kernel closes its connections). Measures the calls
 // that failed and how long after the fault the last one failed. The tests
 // assert what keepalive guarantees; the benchmark reports the figures.
-import { clientEnv, LabMode, STACK_MAX_CONNECTION_AGE_MS, startModeCluster } from "./modes";
+import { clientEnv, labSettings, LabMode, STACK_MAX_CONNECTION_AGE_MS, startModeCluster } from "./modes";
 import type { ServerProcess } from "./processes";
 import type { ProbeTiming } from "./readinessProber";
 import { addCounts, round } from "./stats";
@@ -61,14 +61,14 @@ export interface ChaosResult {
 const END_WINDOW_MS = 1000;
 
 /**
- * The server to hit: in l4 the one the first client is pinned to (a fault
- * elsewhere would show nothing), in clientside any of them.
+ * The server to hit: for pick_first clients (l4) the one the first client is
+ * pinned to (a fault elsewhere would show nothing), for round_robin any of them.
  */
 function pickVictim(mode: LabMode, servers: ServerProcess[], clients: WatchedClient[]): ServerProcess {
-  if (mode === "clientside") return servers[0];
+  if (labSettings(mode).lbPolicy === "round_robin") return servers[0];
   const pinned = [...clients[0].tally.byBackend.keys()][0];
   const victim = servers.find((s) => s.name === pinned);
-  if (!victim) throw new Error(`l4 client pinned to unknown server ${pinned}`);
+  if (!victim) throw new Error(`${mode} client pinned to unknown server ${pinned}`);
   return victim;
 }
 
@@ -91,7 +91,7 @@ export async function measureChaos(mode: LabMode, fault: Fault, settings: ChaosS
     });
     const everyServer = () => clients.every((c) => c.tally.byBackend.size === settings.servers);
     const warm = () => clients.every((c) => c.tally.ok >= 20);
-    await waitFor(mode === "clientside" ? () => warm() && everyServer() : warm, 30000, "every client calling");
+    await waitFor(labSettings(mode).lbPolicy === "round_robin" ? () => warm() && everyServer() : warm, 30000, "every client calling");
     const backendsBefore = clients.map((c) => [...c.tally.byBackend.keys()].sort());
 
     const victim = pickVictim(mode, cluster.servers, clients);

@@ -1,15 +1,15 @@
-// `npm run demo [-- --duration SECONDS]`: both load-balancing modes side by side
+// `npm run demo [-- --duration SECONDS]`: every load-balancing mode side by side
 // on loopback, with the real echo server and client processes. Halfway through,
-// a 4th server is published; clientside clients start using it, l4 clients stay
-// pinned. Ends with a verdict per mode (exit 0 when both hold) and stops every
-// process it started, also on Ctrl-C.
+// a 4th server is published; clientside and api clients start using it, l4
+// clients stay pinned. Ends with a verdict per mode (exit 0 when all hold) and
+// stops every process it started, also on Ctrl-C.
 import { parseArgs } from "node:util";
 import type { Summary } from "../echo/callStats";
-import { ClientResult, clientsideVerdict, l4Verdict, ModeVerdict } from "./demoVerdict";
+import { ClientResult, pinnedVerdict, spreadVerdict, ModeVerdict } from "./demoVerdict";
 import { ageNote, panelLines, panelStatusLines, ModePanel, Screen, viewTitle } from "./liveView";
 import { LAB_ADDRESSES, type LocalCluster } from "./localCluster";
 import { loopbackReady } from "./loopback";
-import { clientEnv, describeMode, LAB_MODES, LabMode, startModeCluster } from "./modes";
+import { clientEnv, describeMode, LAB_MODES, labSettings, LabMode, startModeCluster } from "./modes";
 import { Teardown } from "./teardown";
 import { isRunning, livePids } from "./processes";
 import { sleep, waitFor } from "./timing";
@@ -76,7 +76,7 @@ async function startModes(ageMs: number, teardown: Teardown): Promise<Mode[]> {
 
 function verdictOf(mode: Mode, results: ClientResult[]): ModeVerdict {
   const newServer = mode.panel.newServer ?? "";
-  return mode.mode === "l4" ? l4Verdict(results, newServer) : clientsideVerdict(results, mode.panel.servers, newServer);
+  return labSettings(mode.mode).lbPolicy === "pick_first" ? pinnedVerdict(results, newServer) : spreadVerdict(results, mode.panel.servers, newServer);
 }
 
 const teardown = new Teardown();
@@ -131,7 +131,7 @@ async function main(): Promise<number> {
       m.panel.servers.push(added[i].name);
       m.panel.newServer = added[i].name;
     });
-    const event = `${elapsed().toFixed(1)} s: ${added[0].name} published in both modes, like a new pod turning ready`;
+    const event = `${elapsed().toFixed(1)} s: ${added[0].name} published in every mode, like a new pod turning ready`;
     events.push(event);
     if (!tty) out(event);
 

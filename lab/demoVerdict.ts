@@ -1,6 +1,7 @@
-// The demo's verdicts, from each client's own final summary: l4 clients must
-// each be pinned to one server (so the scale-up passes them by); clientside
-// clients must each have used every server, the one added halfway included.
+// The demo's verdicts, from each client's own final summary: pick_first clients
+// (l4) must each be pinned to one server (so the scale-up passes them by);
+// round_robin clients (clientside, api) must each have used every server, the
+// one added halfway included.
 import type { Summary } from "../echo/callStats";
 
 export interface ClientResult {
@@ -23,7 +24,7 @@ function missing(results: ClientResult[]): string | undefined {
   return names.length > 0 ? `no summary from ${names.join(", ")}` : undefined;
 }
 
-export function l4Verdict(results: ClientResult[], newServer: string): ModeVerdict {
+export function pinnedVerdict(results: ClientResult[], newServer: string): ModeVerdict {
   const lost = missing(results);
   const pins = results.map((r) => `${r.name} -> ${backendsOf(r).join(" + ") || "nothing"}`).join(", ");
   const holds = !lost && results.every((r) => backendsOf(r).length === 1);
@@ -36,7 +37,7 @@ export function l4Verdict(results: ClientResult[], newServer: string): ModeVerdi
   };
 }
 
-export function clientsideVerdict(results: ClientResult[], servers: string[], newServer: string): ModeVerdict {
+export function spreadVerdict(results: ClientResult[], servers: string[], newServer: string): ModeVerdict {
   const lost = missing(results);
   const unused = results.flatMap((r) => servers.filter((s) => !(r.summary?.byBackend[s] ?? 0)).map((s) => `${r.name} never called ${s}`));
   const holds = !lost && unused.length === 0;

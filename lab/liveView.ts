@@ -5,7 +5,7 @@
 // place; elsewhere plain lines are printed.
 import { shareBar } from "../echo/shareBar";
 import { CallTally } from "./callTally";
-import { LabMode, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
+import { discoveryOf, LabMode, maxConnectionAgeMs, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
 
 export interface ClientRow {
   name: string;
@@ -32,9 +32,12 @@ const header = (server: string) => server.replace(/^echo-/, "");
 
 /** The servers' connection ageing in the demo, and why. */
 export function ageNote(mode: LabMode, ageMs: number): string {
-  return mode === "l4"
-    ? "no connection ageing (as in the l4 stack): each client keeps its server"
-    : `servers close connections after ${ageMs} ms (stack: ${STACK_MAX_CONNECTION_AGE_MS}) so clients re-resolve`;
+  if (maxConnectionAgeMs(mode, ageMs) > 0) {
+    return `servers close connections after ${ageMs} ms (stack: ${STACK_MAX_CONNECTION_AGE_MS}) so clients re-resolve`;
+  }
+  return discoveryOf(mode) === "kubernetes-api"
+    ? "no connection ageing: clients watch the EndpointSlices, see changes at once"
+    : `no connection ageing (as in the ${mode} stack): each client keeps its server`;
 }
 
 /** The view's first line. */

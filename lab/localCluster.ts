@@ -1,15 +1,25 @@
 // The cluster-free stand-in for a Kubernetes namespace: echo server processes
 // on distinct loopback addresses (the pods), a DNS server answering one name
 // with all of them (the headless Service), a per-connection TCP balancer on
-// its own address (the ClusterIP Service), and readiness probes that take a
-// server that stops answering out of both. Demo, benchmark and tests use it.
+// its own address (the ClusterIP Service), optionally a stand-in API server
+// serving them as the Service's EndpointSlices, and readiness probes that take
+// a server that stops answering out of all of them. Demo, benchmark and tests use it.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { GRPC_PORT_NAME, SERVER_NAME, serviceHost } from "../components/mode";
 import { HeadlessDns } from "./headlessDns";
+import { KubeApiStandIn, clientEnv as kubeApiClientEnv, endpointSlice, writeStandInCaFile } from "./kubeApiStandIn";
 import { L4Balancer } from "./l4Balancer";
 import { requireLoopback } from "./loopback";
 import { freePort, ServerProcess, startServer } from "./processes";
 import { ProbeTiming, ReadinessProber, STACK_PROBE } from "./readinessProber";
 
-export const SERVICE_NAME = "echo-server.grpc-lb.svc.cluster.local";
+export const LAB_NAMESPACE = "grpc-lb";
+export const LAB_CLUSTER_DOMAIN = "cluster.local";
+export const SERVICE_NAME = serviceHost(LAB_NAMESPACE, LAB_CLUSTER_DOMAIN);
+/** The bearer token the lab's clients present to the stand-in API server. */
+const LAB_TOKEN = "grpc-lb-lab-client";
 /** The "ClusterIP"; pods get 127.0.0.11, .12, ... */
 const CLUSTER_IP = "127.0.0.10";
 const FIRST_POD_OCTET = 11;
@@ -21,12 +31,15 @@ export interface LocalClusterOptions {
   serverEnv?: Record<string, string>;
   /** Readiness probing; default: the stack's schedule. */
   probe?: ProbeTiming;
+  /** Also serve the servers as EndpointSlices from a stand-in API server (mode api). */
+  kubeApi?: boolean;
 }
 
 export class LocalCluster {
   readonly servers: ServerProcess[] = [];
   readonly dns = new HeadlessDns();
   readonly balancer = new L4Balancer();
+  private kubeApi?: { server: KubeApiStandIn; port: number; dir: string };
   private readonly prober: ReadinessProber;
   /** Started with publish = false and not published yet. */
   private readonly held = new Set<ServerProcess>();
@@ -50,6 +63,7 @@ export class LocalCluster {
     try {
       cluster.dnsPort = await cluster.dns.start("127.0.0.1");
       cluster.balancerPort = await cluster.balancer.start(CLUSTER_IP, cluster.port);
+      if (options.kubeApi) await cluster.startKubeApi();
       await Promise.all(Array.from({ length: options.servers }, () => cluster.addServer()));
     } catch (error) {
       await cluster.stop();
@@ -66,6 +80,21 @@ export class LocalCluster {
   /** What a clientside client dials: every pod address, through our DNS server. */
   get headlessTarget(): string {
     return `dns://127.0.0.1:${this.dnsPort}/${SERVICE_NAME}:${this.port}`;
+  }
+
+  /** What a client of mode api needs to reach the stand-in API server (token and CA files). */
+  kubeApiEnv(): Record<string, string> {
+    if (!this.kubeApi) throw new Error("this LocalCluster was started without kubeApi");
+    const { port, dir } = this.kubeApi;
+    return kubeApiClientEnv("127.0.0.1", port, path.join(dir, "token"), path.join(dir, "ca.crt"));
+  }
+
+  private async startKubeApi(): Promise<void> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grpc-lb-lab-api-"));
+    fs.writeFileSync(path.join(dir, "token"), LAB_TOKEN, { mode: 0o600 });
+    writeStandInCaFile(path.join(dir, "ca.crt"));
+    const server = new KubeApiStandIn({ tokens: [LAB_TOKEN] });
+    this.kubeApi = { server, port: await server.start("127.0.0.1"), dir };
   }
 
   /**
@@ -95,6 +124,13 @@ export class LocalCluster {
     this.publish();
   }
 
+  /** Takes a server out of DNS, the balancer and the EndpointSlices and leaves it running (a terminating pod). */
+  unpublishServer(server: ServerProcess): void {
+    this.prober.remove(address(server));
+    this.held.add(server);
+    this.publish();
+  }
+
   /** Removes a server from DNS and the balancer (the endpoint goes away), then stops it with `signal`. */
   async stopServer(server: ServerProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
     this.prober.remove(address(server));
@@ -121,6 +157,10 @@ export class LocalCluster {
     await Promise.all(this.servers.map((s) => s.stop("SIGKILL").catch(() => null)));
     await this.balancer.stop();
     await this.dns.stop();
+    if (this.kubeApi) {
+      await this.kubeApi.server.stop();
+      fs.rmSync(this.kubeApi.dir, { recursive: true, force: true });
+    }
   }
 
   private publish(without?: ServerProcess): void {
@@ -129,6 +169,16 @@ export class LocalCluster {
     );
     this.dns.setAddresses(SERVICE_NAME, ready.map((s) => s.host));
     this.balancer.setBackends(ready.map((s) => ({ host: s.host, port: s.port })));
+    // One slice, as the EndpointSlice controller writes it for a small Service.
+    this.kubeApi?.server.putSlice(
+      LAB_NAMESPACE,
+      SERVER_NAME,
+      endpointSlice({
+        name: `${SERVER_NAME}-lab`,
+        endpoints: ready.map((s) => ({ ip: s.host, pod: s.name, ready: true })),
+        ports: [{ name: GRPC_PORT_NAME, port: this.port }],
+      }),
+    );
   }
 }
 

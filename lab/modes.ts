@@ -1,51 +1,71 @@
-// The two load-balancing modes as the lab runs them, with the same settings as
-// the Pulumi stack: l4 = pick_first through a per-connection balancer, servers
-// never age connections out; clientside = round_robin over the headless DNS
-// name, servers close connections after a maximum age so clients re-resolve.
-import { LocalCluster, SERVICE_NAME } from "./localCluster";
+// The load-balancing modes as the lab runs them, read from the stack's mode table
+// (components/mode.ts) with the lab's stand-ins in place of a cluster's parts: the
+// per-connection balancer for a ClusterIP's virtual IP, the DNS server for a headless
+// Service's records, the stand-in API server for its EndpointSlices.
+import { CONFIG_DEFAULTS } from "../components/config";
+import { MODES, Mode, ModeSettings, modeSettings } from "../components/mode";
+import { LAB_CLUSTER_DOMAIN, LAB_NAMESPACE, LocalCluster, SERVICE_NAME } from "./localCluster";
 import type { ProbeTiming } from "./readinessProber";
 
-export const LAB_MODES = ["l4", "clientside"] as const;
-export type LabMode = (typeof LAB_MODES)[number];
+export const LAB_MODES = MODES;
+export type LabMode = Mode;
 
-/** MAX_CONNECTION_AGE_MS the stack gives clientside servers. */
-export const STACK_MAX_CONNECTION_AGE_MS = 30000;
+/** MAX_CONNECTION_AGE_MS the stack gives servers that age connections out. */
+export const STACK_MAX_CONNECTION_AGE_MS: number = CONFIG_DEFAULTS.maxConnectionAgeMs;
 
 type Env = Record<string, string>;
 
-/**
- * l4 keeps ageing off, as the stack does: with it, a pick_first client would
- * reconnect through the balancer now and then and land on another server,
- * blurring the pinning this mode is there to show.
- */
-export function maxConnectionAgeMs(mode: LabMode, clientsideAgeMs: number): number {
-  return mode === "l4" ? 0 : clientsideAgeMs;
+/** How the mode's clients find the servers. */
+export type Discovery = "virtual-ip" | "dns" | "kubernetes-api";
+
+/** The stack's settings for `mode`, in the lab's namespace; `ageMs` stands in for the stack's maxConnectionAgeMs. */
+export function labSettings(mode: LabMode, ageMs = STACK_MAX_CONNECTION_AGE_MS): ModeSettings {
+  return modeSettings(mode, LAB_NAMESPACE, LAB_CLUSTER_DOMAIN, ageMs);
 }
 
-export function startModeCluster(
-  mode: LabMode,
-  servers: number,
-  clientsideAgeMs: number,
-  env: Env = {},
-  probe?: ProbeTiming,
-): Promise<LocalCluster> {
+export function discoveryOf(mode: LabMode): Discovery {
+  const settings = labSettings(mode);
+  if (settings.readsEndpointSlices) return "kubernetes-api";
+  return settings.service.clusterIP === "None" ? "dns" : "virtual-ip";
+}
+
+/** The servers' MAX_CONNECTION_AGE_MS in `mode` when the stack's age is `ageMs`. */
+export function maxConnectionAgeMs(mode: LabMode, ageMs: number): number {
+  return labSettings(mode, ageMs).maxConnectionAgeMs;
+}
+
+export function startModeCluster(mode: LabMode, servers: number, ageMs: number, env: Env = {}, probe?: ProbeTiming): Promise<LocalCluster> {
   return LocalCluster.start({
     servers,
-    serverEnv: { MAX_CONNECTION_AGE_MS: String(maxConnectionAgeMs(mode, clientsideAgeMs)), ...env },
+    serverEnv: { MAX_CONNECTION_AGE_MS: String(maxConnectionAgeMs(mode, ageMs)), ...env },
     probe,
+    kubeApi: discoveryOf(mode) === "kubernetes-api",
   });
 }
 
-/** Client environment for `mode`: l4 dials the balancer, clientside the DNS name (real `dns:` resolver). */
+/** Client environment for `mode`: the stack's target and policy, pointed at the lab's stand-ins. */
 export function clientEnv(mode: LabMode, cluster: LocalCluster, extra: Env = {}): Env {
-  return mode === "l4"
-    ? { ECHO_SERVICE_TARGET: cluster.clusterIpTarget, ECHO_LB_POLICY: "pick_first", ...extra }
-    : { ECHO_SERVICE_TARGET: cluster.headlessTarget, ECHO_LB_POLICY: "round_robin", ...extra };
+  const settings = labSettings(mode);
+  const policy = { ECHO_LB_POLICY: settings.lbPolicy };
+  switch (discoveryOf(mode)) {
+    case "virtual-ip":
+      return { ECHO_SERVICE_TARGET: cluster.clusterIpTarget, ...policy, ...extra };
+    case "dns":
+      return { ECHO_SERVICE_TARGET: cluster.headlessTarget, ...policy, ...extra };
+    case "kubernetes-api":
+      return { ECHO_SERVICE_TARGET: settings.target, ...cluster.kubeApiEnv(), ...policy, ...extra };
+  }
 }
 
 /** One line saying how clients of `mode` reach the servers. */
 export function describeMode(mode: LabMode, cluster: Pick<LocalCluster, "clusterIpTarget">): string {
-  return mode === "l4"
-    ? `pick_first -> ClusterIP ${cluster.clusterIpTarget}, a random server per connection`
-    : `round_robin -> ${SERVICE_NAME}, all A records`;
+  const { lbPolicy, target } = labSettings(mode);
+  switch (discoveryOf(mode)) {
+    case "virtual-ip":
+      return `${lbPolicy} -> ClusterIP ${cluster.clusterIpTarget}, a random server per connection`;
+    case "dns":
+      return `${lbPolicy} -> ${SERVICE_NAME}, all A records`;
+    case "kubernetes-api":
+      return `${lbPolicy} -> ${target}, EndpointSlices`;
+  }
 }

@@ -1,11 +1,13 @@
 // `npm run bench -- --quick`: the report has every figure the issue asks for,
-// and the verdicts that do not depend on timing hold (l4 pinned, clientside
-// spread over every server, a new server found). Timings are not asserted.
+// and the verdicts that do not depend on timing hold (l4 pinned, clientside and
+// api spread over every server, a new server found by round_robin clients and
+// never by a connected pick_first one). Timings are not asserted.
 import { strict as assert } from "node:assert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BenchReport } from "../../lab/benchReport";
+import { LAB_MODES, labSettings, maxConnectionAgeMs } from "../../lab/modes";
 import { Cleanup } from "../support/cleanup";
 import { killLab, runLab } from "./labProcess";
 
@@ -37,7 +39,8 @@ describe("npm run bench -- --quick", () => {
     assert.deepEqual(JSON.parse(run.stdout()), report);
     assert.match(run.stderr(), /targets:/);
 
-    for (const mode of ["l4", "clientside"] as const) {
+    assert.deepEqual(Object.keys(report.modes), [...LAB_MODES]);
+    for (const mode of LAB_MODES) {
       const m = report.modes[mode];
       assert.ok(m.fairness.calls >= 300 && isNumber(m.fairness.cv), `${mode} fairness`);
       assert.equal(Object.keys(m.fairness.byBackend).length, 3, `${mode} calls per backend`);
@@ -48,16 +51,26 @@ describe("npm run bench -- --quick", () => {
       }
     }
     // Verdicts: pinned vs spread.
-    assert.deepEqual(report.modes.l4.stickiness.backendsPerClient, [1, 1]);
-    assert.deepEqual(report.modes.clientside.stickiness.backendsPerClient, [3, 3]);
-    assert.ok(isNumber(report.modes.clientside.fairness.maxMinRatio));
-    // The new server is used, at both connection ages.
-    assert.equal(report.discovery.length, 2);
-    for (const d of report.discovery) assert.ok(isNumber(d.discoveryMs) && isNumber(d.targetMs), JSON.stringify(d));
+    for (const mode of LAB_MODES) {
+      const pinned = labSettings(mode).lbPolicy === "pick_first";
+      assert.deepEqual(report.modes[mode].stickiness.backendsPerClient, pinned ? [1, 1] : [3, 3], mode);
+      if (!pinned) assert.ok(isNumber(report.modes[mode].fairness.maxMinRatio), mode);
+    }
+    // Discovery: once per mode, at both connection ages where servers age connections out.
+    // A round_robin client finds the new server; a connected pick_first one never does.
+    assert.deepEqual(
+      report.discovery.map((d) => d.mode),
+      LAB_MODES.flatMap((mode) => (maxConnectionAgeMs(mode, 1000) > 0 ? [mode, mode] : [mode])),
+    );
+    for (const d of report.discovery) {
+      const pinned = labSettings(d.mode).lbPolicy === "pick_first";
+      assert.ok(pinned ? d.discoveryMs === null && d.targetMs === null : isNumber(d.discoveryMs) && isNumber(d.targetMs), JSON.stringify(d));
+      assert.ok(isNumber(d.callsAfterUnpublish), JSON.stringify(d));
+    }
     // A frozen and a killed server, in each mode: figures, not timings.
     assert.deepEqual(
       report.chaos.map((c) => `${c.mode} ${c.fault}`).sort(),
-      ["clientside freeze", "clientside kill", "l4 freeze", "l4 kill"],
+      LAB_MODES.flatMap((mode) => [`${mode} freeze`, `${mode} kill`]).sort(),
     );
     for (const c of report.chaos) {
       assert.ok(c.callsAfter > 0 && isNumber(c.failedAfter) && isNumber(c.recoveryMs), JSON.stringify(c));
@@ -65,7 +78,11 @@ describe("npm run bench -- --quick", () => {
     }
     const o = report.serverOverhead;
     assert.ok([o.ours, o.bare, o.ratio].every(isNumber) && o.ratio > 0, JSON.stringify(o));
-    assert.equal(report.targets.length, 13);
+    // Per mode: calls measured, a rolling restart; per round_robin mode a max/min share, per
+    // pick_first one backends per client; per discovery run a first call; per api run the
+    // calls after unpublishing; per chaos run a recovery; and the server overhead.
+    const apiRuns = report.discovery.filter((d) => d.mode === "api").length;
+    assert.equal(report.targets.length, 2 * LAB_MODES.length + LAB_MODES.length + report.discovery.length + apiRuns + report.chaos.length + 1);
     assert.ok(report.machine.nproc > 0 && report.machine.cpu && report.machine.node);
   });
 });

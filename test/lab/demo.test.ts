@@ -1,8 +1,9 @@
-// `npm run demo` as CI sees it (no TTY): both verdicts hold, the new server is
-// used by clientside clients only, and no process outlives the demo, also
-// after Ctrl-C. Asserts verdicts, not timings.
+// `npm run demo` as CI sees it (no TTY): every verdict holds, the new server is
+// used by clientside and api clients only, and no process outlives the demo,
+// also after Ctrl-C. Asserts verdicts, not timings.
 import { strict as assert } from "node:assert";
 import { Cleanup } from "../support/cleanup";
+import { LAB_MODES } from "../../lab/modes";
 import { isRunning } from "../../lab/processes";
 import { killLab, pidsIn, runLab } from "./labProcess";
 
@@ -16,7 +17,7 @@ describe("npm run demo", () => {
   // hogs beside it on 2 cores.
   const DEMO_TIMEOUT_MS = 150_000;
 
-  it("--duration 10 without a TTY: plain lines, l4 pinned, clientside spread incl. the new server, exit 0", async function () {
+  it("--duration 10 without a TTY: plain lines, l4 pinned, clientside and api spread incl. the new server, exit 0", async function () {
     this.timeout(DEMO_TIMEOUT_MS);
     // 10 s, not less: the new server is published halfway and each clientside
     // client must re-resolve (servers age connections out after a quarter of the
@@ -30,11 +31,12 @@ describe("npm run demo", () => {
     assert.ok(!out.includes("\x1b["), "ANSI escapes without a TTY");
     // Any periodic line will do: when the first tick lands (1.0 s, 1.3 s, ...) is up to the scheduler.
     assert.match(out, /^\[\s*\d+\.\d s\] l4 /m, "no periodic plain lines");
-    assert.match(out, /echo-server-4 published in both modes/);
+    assert.match(out, /echo-server-4 published in every mode/);
     assert.match(out, /^ {2}l4 +PASS +each client pinned to 1 server .*echo-server-4 got 0 of their calls/m);
     assert.match(out, /^ {2}clientside +PASS +each client spread over all 4 servers/m);
+    assert.match(out, /^ {2}api +PASS +each client spread over all 4 servers/m);
     const pids = pidsIn(out, /^stopped \d+ processes/);
-    assert.equal(pids.length, 12, "3+1 servers and 2 clients per mode");
+    assert.equal(pids.length, 6 * LAB_MODES.length, "3+1 servers and 2 clients per mode");
     assert.deepEqual(pids.filter(isRunning), [], "processes left behind");
   });
 
