@@ -2,13 +2,18 @@
 # The control plane on 127.0.0.1, sourced by e2e/cluster.sh: etcd, kube-apiserver (RBAC,
 # Pod Security admission), kube-controller-manager and kube-scheduler, on ports the
 # kernel picks, with their state under $STATE and their logs in $LOGS (e2e/lib.sh's start_bg).
+# With a real node (GRPC_LB_E2E_NODE_IP, inside e2e/sandbox.sh's network namespace) the API
+# server also listens on the node's address and advertises it, so the `kubernetes` Service
+# has an endpoint and pods reach the API (mode api's clients do).
 #
 # Uses: STATE, LOGS, ETCD_DIR, KUBERNETES_DIR (tools.env); sets API_PORT and KUBECONFIG.
 
 start_control_plane() {
   local pki=$STATE/pki etcd_port peer_port kcm_port sched_port
   read -r etcd_port peer_port API_PORT kcm_port sched_port < <(free_ports 5)
-  bash "$HERE/pki.sh" "$pki" "$API_PORT" >"$LOGS/openssl.log" 2>&1 || die "certificates: openssl failed (see $LOGS/openssl.log)"
+  local node_ip=${GRPC_LB_E2E_NODE_IP:-} reach=(--bind-address 127.0.0.1 --advertise-address 127.0.0.1 --endpoint-reconciler-type none)
+  [ -n "$node_ip" ] && reach=(--bind-address 0.0.0.0 --advertise-address "$node_ip")
+  bash "$HERE/pki.sh" "$pki" "$API_PORT" "$node_ip" >"$LOGS/openssl.log" 2>&1 || die "certificates: openssl failed (see $LOGS/openssl.log)"
   export KUBECONFIG=$pki/kubeconfig
 
   start_bg etcd "$ETCD_DIR/etcd" --name e2e --data-dir "$STATE/etcd" \
@@ -19,8 +24,7 @@ start_control_plane() {
 
   start_bg kube-apiserver "$KUBERNETES_DIR/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
-    --endpoint-reconciler-type none \
+    "${reach[@]}" --secure-port "$API_PORT" \
     --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
     --client-ca-file "$pki/ca.crt" \
     --kubelet-client-certificate "$pki/admin.crt" --kubelet-client-key "$pki/admin.key" \

@@ -3,11 +3,11 @@
 # certificate (127.0.0.1 and the in-cluster names), an admin client certificate
 # (system:masters), the service-account signing keys, and <dir>/kubeconfig for the admin.
 #
-#   bash e2e/pki.sh <dir> <api server port>
+#   bash e2e/pki.sh <dir> <api server port> [address the pods reach it at]
 set -euo pipefail
-[ $# -eq 2 ] || { echo "usage: bash e2e/pki.sh <dir> <api server port>" >&2; exit 2; }
+[ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: bash e2e/pki.sh <dir> <api server port> [node ip]" >&2; exit 2; }
 mkdir -p "$1"
-pki=$(cd "$1" && pwd) port=$2
+pki=$(cd "$1" && pwd) port=$2 node_ip=${3:-}
 cd "$pki"
 sign() { # <name> <subject> <extensions>: a key and a certificate signed by the CA
   openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$1.key" -out "$1.csr"
@@ -15,7 +15,7 @@ sign() { # <name> <subject> <extensions>: a key and a certificate signed by the 
   openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile "$1.ext" -out "$1.crt"
 }
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=grpc-lb-e2e-ca" -keyout ca.key -out ca.crt
-sign apiserver "/CN=kube-apiserver" "subjectAltName = IP:127.0.0.1, IP:10.96.0.1, DNS:localhost, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local
+sign apiserver "/CN=kube-apiserver" "subjectAltName = IP:127.0.0.1, IP:10.96.0.1,${node_ip:+ IP:$node_ip,} DNS:localhost, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local
 extendedKeyUsage = serverAuth"
 sign admin "/O=system:masters/CN=grpc-lb-e2e-admin" "extendedKeyUsage = clientAuth"
 openssl genrsa -out sa.key 2048

@@ -145,8 +145,8 @@ for (const mode of MODES) {
   });
 }
 
-describe("both stacks", () => {
-  it("both stacks live", async function () {
+describe("all stacks", () => {
+  it("all stacks live", async function () {
     const namespaces: string[] = [];
     for (const mode of MODES) {
       const stack = await E2eStack.open(mode);

@@ -72,7 +72,7 @@ for (const mode of MODES) {
           );
           found.push(`${pod} ${((first.at - readyAt) / 1000).toFixed(1)} s after the pod turned Ready`);
         }
-        detail(this, `every client called ${newPod} (servers' maxConnectionAgeMs ${expected.config.maxConnectionAgeMs}; Ready time to the second): ${found.join("; ")}`);
+        detail(this, `every client called ${newPod} (servers' maxConnectionAgeMs ${expected.settings.maxConnectionAgeMs}; Ready time to the second): ${found.join("; ")}`);
       });
     }
   });

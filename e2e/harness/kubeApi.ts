@@ -18,26 +18,33 @@ interface Kubeconfig {
   users: { user: { "client-certificate": string; "client-key": string } }[];
 }
 
-let agent: { server: URL; agent: https.Agent } | undefined;
-function connection() {
-  if (agent) return agent;
-  const config = yaml.load(fs.readFileSync(clusterEnv().kubeconfig, "utf8")) as Kubeconfig;
-  const { cluster } = config.clusters[0];
-  const { user } = config.users[0];
-  agent = {
-    server: new URL(cluster.server),
-    agent: new https.Agent({
-      ca: fs.readFileSync(cluster["certificate-authority"]),
-      cert: fs.readFileSync(user["client-certificate"]),
-      key: fs.readFileSync(user["client-key"]),
-      keepAlive: false,
-    }),
-  };
+const kubeconfig = () => yaml.load(fs.readFileSync(clusterEnv().kubeconfig, "utf8")) as Kubeconfig;
+
+/** The API server's URL and the file of the CA that signed its certificate. */
+export function apiServer(): { url: URL; caFile: string } {
+  const { cluster } = kubeconfig().clusters[0];
+  return { url: new URL(cluster.server), caFile: cluster["certificate-authority"] };
+}
+
+const agents = new Map<string, https.Agent>();
+/** As the admin (client certificate), or with a bearer token (a ServiceAccount's). */
+function agentFor(token?: string): https.Agent {
+  const key = token ? "token" : "admin";
+  let agent = agents.get(key);
+  if (!agent) {
+    const { user } = kubeconfig().users[0];
+    const ca = fs.readFileSync(apiServer().caFile);
+    agent = token
+      ? new https.Agent({ ca, keepAlive: false })
+      : new https.Agent({ ca, cert: fs.readFileSync(user["client-certificate"]), key: fs.readFileSync(user["client-key"]), keepAlive: false });
+    agents.set(key, agent);
+  }
   return agent;
 }
 
-export function api(method: string, path: string, body?: object, timeoutMs = 20_000): Promise<ApiAnswer> {
-  const { server, agent: httpsAgent } = connection();
+export function api(method: string, path: string, body?: object, timeoutMs = 20_000, token?: string): Promise<ApiAnswer> {
+  const server = apiServer().url;
+  const httpsAgent = agentFor(token);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const request = https.request(
@@ -46,7 +53,10 @@ export function api(method: string, path: string, body?: object, timeoutMs = 20_
         method,
         agent: httpsAgent,
         timeout: timeoutMs,
-        headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {},
+        headers: {
+          ...(payload ? { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];

@@ -1,0 +1,56 @@
+// What a client of mode api sees from outside the cluster, as a person on a laptop would:
+// a ServiceAccount's token (kubectl create token), the cluster's CA, and the standard
+// KUBERNETES_SERVICE_HOST/PORT pointing at the API server; then the resolver's own
+// command (dist/echo/resolve.js) or the real echo client.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { findProjectRoot } from "../../components/projectRoot";
+import { ClientEvent, startClient } from "../../lab/processes";
+import { clusterEnv } from "./clusterEnv";
+import { apiServer } from "./kubeApi";
+import { kubectlOk } from "./kubectl";
+
+const RESOLVE = path.join(findProjectRoot(__dirname), "dist", "echo", "resolve.js");
+
+export interface Resolution {
+  event: "resolved" | "error";
+  endpoints?: string[];
+  code?: string;
+  message?: string;
+}
+
+/** A short-lived token of `serviceAccount` in `namespace`. */
+export const tokenOf = async (namespace: string, serviceAccount: string) =>
+  (await kubectlOk(["create", "token", serviceAccount, "-n", namespace, "--duration", "10m"])).trim();
+
+/** The environment that points the resolver at this cluster's API server with `token`. */
+export function apiEnv(token: string): Record<string, string> {
+  const { url, caFile } = apiServer();
+  const tokenFile = path.join(clusterEnv().state, `token-${process.pid}-${Date.now()}`);
+  fs.writeFileSync(tokenFile, token, { mode: 0o600 });
+  return { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port || "443", ECHO_K8S_TOKEN_FILE: tokenFile, ECHO_K8S_CA_FILE: caFile };
+}
+
+/** `node dist/echo/resolve.js --once <target>` with `env`: its one result, and how long it took. */
+export function resolveOnce(target: string, env: Record<string, string>): Promise<{ result: Resolution; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [RESOLVE, "--once", target], { env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      const line = stdout.split("\n").find((l) => l.startsWith("{"));
+      if (!line) reject(new Error(`resolve.js printed no result (${error?.message ?? ""}): ${stderr.trim()}`));
+      else resolve({ result: JSON.parse(line) as Resolution, ms: Date.now() - started });
+    });
+  });
+}
+
+/** The real echo client, `requests` calls with `deadlineMs` each, on this host: its events. */
+export async function runClient(target: string, env: Record<string, string>, requests: number, deadlineMs: number): Promise<ClientEvent[]> {
+  const events: ClientEvent[] = [];
+  const client = startClient(
+    { ...env, ECHO_SERVICE_TARGET: target, ECHO_LB_POLICY: "round_robin", ECHO_REQUESTS: String(requests), ECHO_CONCURRENCY: "1", ECHO_RETRIES: "0", ECHO_DEADLINE_MS: String(deadlineMs) },
+    (event) => events.push(event),
+  );
+  await client.summary;
+  return events;
+}
