@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     // Before the channel exists: an unregistered scheme would silently become dns:.
     const { registerKubernetesResolver, onResolution } = await import("./kubernetes/register");
     registerKubernetesResolver();
-    onResolution(({ endpoints, error }) => log.endpoints({ endpoints, error }));
+    onResolution(({ endpoints, error, warning }) => log.endpoints({ endpoints, error, warning }));
   }
   const running = runEchoClient(config, log);
   // stop() is idempotent and bounded by the call deadline, so repeats are harmless.

@@ -1,5 +1,6 @@
 // The client's settings, read from the environment (see docs/echo.md: "Client settings").
 import { CLIENT_KEEPALIVE } from "./keepalive";
+import { KUBERNETES_SCHEME } from "./kubernetes/scheme";
 import { Env, MAX_GRPC_INT, readChoice, readInt, readOptionalInt, readString } from "./env";
 
 export const LB_POLICIES = ["pick_first", "round_robin"] as const;
@@ -52,7 +53,7 @@ export function readClientConfig(env: Env): ClientConfig {
 
 /** Targets resolved by this project's Kubernetes-API resolver (echo/kubernetes/), which must be registered first. */
 export function usesKubernetesResolver(target: string): boolean {
-  return target.startsWith("kubernetes:");
+  return target.startsWith(`${KUBERNETES_SCHEME}:`);
 }
 
 /**

@@ -37,6 +37,8 @@ export interface ChannelRecord {
 export interface EndpointsChange {
   endpoints?: string[];
   error?: { code: string; message: string };
+  /** The endpoints are kept from before; the resolver cannot read its source now, and why. */
+  warning?: string;
 }
 /** An endpoint set change's line in the JSON log. */
 export interface EndpointsRecord extends EndpointsChange {
@@ -94,7 +96,8 @@ class TextLog implements ClientLog {
     this.write(
       change.error
         ? `endpoints: none, ${change.error.code}: ${change.error.message}`
-        : `endpoints (${change.endpoints?.length ?? 0}): ${(change.endpoints ?? []).join(" ")}`,
+        : `endpoints (${change.endpoints?.length ?? 0}): ${(change.endpoints ?? []).join(" ")}` +
+            (change.warning ? `; kept, because ${change.warning}` : ""),
     );
   }
   progress(stats: CallStats): void {

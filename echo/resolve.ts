@@ -7,7 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { usesKubernetesResolver } from "./clientConfig";
 
 const usage = "usage: node dist/echo/resolve.js <target> [--once]   e.g. kubernetes:///echo-server.grpc-lb-api:grpc";
-/** grpc-js re-runs DNS no more often than this; a kubernetes: watch pushes changes itself. */
+/** How often a dns: target is looked up again (and the least time grpc-js allows between two); a kubernetes: watch pushes changes itself. */
 const DNS_POLL_MS = 5000;
 const EMPTY_SETTLE_MS = 100;
 
@@ -22,7 +22,7 @@ function parseTarget(target: string): GrpcUri {
   const match = /^(?:([A-Za-z0-9+.-]+):)?(?:\/\/([^/]*)\/)?(.+)$/.exec(target);
   if (!match) throw new Error(`not a gRPC target: ${JSON.stringify(target)}`);
   const [, scheme, authority, path] = match;
-  if (scheme && ["dns", "ipv4", "ipv6", "unix", "unix-abstract", "kubernetes"].includes(scheme)) return { scheme, authority, path };
+  if (scheme && ["dns", "ipv4", "ipv6", "unix", "kubernetes"].includes(scheme)) return { scheme, authority, path };
   return { scheme: "dns", path: target };
 }
 
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       }
       return true;
     },
-    {},
+    { "grpc.dns_min_time_between_resolutions_ms": DNS_POLL_MS },
   );
   resolver.updateResolution();
   if (!usesKubernetesResolver(target) && !once) poll = setInterval(() => resolver.updateResolution(), DNS_POLL_MS);

@@ -49,6 +49,16 @@ export function apiSettingsFromEnv(env: Env): ApiConnectionSettings {
   };
 }
 
+/** The environment apiSettingsFromEnv reads: how a process out of a cluster is pointed at an API server. */
+export function apiSettingsEnv({ host, port, tokenFile, caFile }: ApiConnectionSettings): Record<string, string> {
+  return {
+    KUBERNETES_SERVICE_HOST: host,
+    KUBERNETES_SERVICE_PORT: String(port),
+    ECHO_K8S_TOKEN_FILE: tokenFile,
+    ECHO_K8S_CA_FILE: caFile,
+  };
+}
+
 /** `https://host:port`, an IPv6 host in brackets. */
 export function apiServerUrl({ host, port }: Pick<ApiConnectionSettings, "host" | "port">): string {
   return `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;

@@ -5,13 +5,17 @@ import * as grpc from "@grpc/grpc-js";
 import { hostPortToString } from "./endpointSlices";
 import { KubernetesResolver, ResolverReport } from "./resolver";
 
-export const KUBERNETES_SCHEME = "kubernetes";
+import { KUBERNETES_SCHEME } from "./scheme";
+
+export { KUBERNETES_SCHEME };
 
 export interface ResolutionEvent {
   target: string;
   /** "ip:port", IPv6 as [ip]:port, sorted; [] with an error when no endpoint is ready. */
   endpoints?: string[];
   error?: { code: string; message: string };
+  /** Set while the endpoints are the last ones the API gave and it cannot be read now: why. */
+  warning?: string;
 }
 
 const listeners = new Set<(event: ResolutionEvent) => void>();
@@ -22,6 +26,7 @@ function toEvent(target: string, report: ResolverReport): ResolutionEvent {
   const event: ResolutionEvent = { target };
   if (report.endpoints) event.endpoints = report.endpoints.map(hostPortToString);
   if (report.error) event.error = { code: grpc.status[report.error.code], message: report.error.message };
+  if (report.warning) event.warning = report.warning;
   return event;
 }
 

@@ -70,6 +70,8 @@ export function parseKubernetesTarget(target: GrpcUri): KubernetesTarget {
 export interface ResolverReport {
   endpoints?: HostPort[];
   error?: { code: grpc.status; message: string };
+  /** Endpoints kept from before the API became unreadable, and why it is. */
+  warning?: string;
 }
 
 export type ReportSink = (target: string, report: ResolverReport) => void;
@@ -162,8 +164,8 @@ export class KubernetesResolver implements grpc.experimental.Resolver {
     this.lastEmitAt = Date.now();
     if (result.kind === "endpoints" && result.endpoints.length > 0) {
       const endpoints = result.endpoints.map(({ host, port }) => ({ addresses: [{ host, port }] }));
-      this.listener(grpc.experimental.statusOrFromValue(endpoints), {}, null, "");
-      this.report?.(this.target, { endpoints: result.endpoints });
+      this.listener(grpc.experimental.statusOrFromValue(endpoints), {}, null, result.stale ?? "");
+      this.report?.(this.target, { endpoints: result.endpoints, ...(result.stale ? { warning: result.stale } : {}) });
       return;
     }
     const message =

@@ -39,7 +39,13 @@ export interface ServiceRef {
 }
 
 /** What a subscriber is told: the endpoints (possibly none, and why), or why there are none known. */
-export type ServiceResolution = { kind: "endpoints"; endpoints: HostPort[]; whyEmpty?: string } | { kind: "error"; message: string };
+/**
+ * endpoints: what to route to; `whyEmpty` when there are none, `stale` when the API cannot be
+ * read right now and these are the last endpoints it gave. error: nothing known, and why.
+ */
+export type ServiceResolution =
+  | { kind: "endpoints"; endpoints: HostPort[]; whyEmpty?: string; stale?: string }
+  | { kind: "error"; message: string };
 
 export type ResolutionListener = (result: ServiceResolution) => void;
 
@@ -156,8 +162,9 @@ class ServiceSliceWatch {
   private resultFor(port: PortSelector): ServiceResolution | undefined {
     if (!this.slices) return this.problem === undefined ? undefined : { kind: "error", message: this.problem };
     const endpoints = routableEndpoints(this.slices, port);
-    // Known endpoints outlive an API outage; with none, the API's problem is the better explanation.
-    if (endpoints.length > 0) return { kind: "endpoints", endpoints };
+    // Known endpoints outlive an API outage (said, so a log can show it); with none, the
+    // API's problem is the better explanation.
+    if (endpoints.length > 0) return { kind: "endpoints", endpoints, ...(this.problem === undefined ? {} : { stale: this.problem }) };
     if (this.problem !== undefined) return { kind: "error", message: this.problem };
     return { kind: "endpoints", endpoints, whyEmpty: whyNoEndpoints(this.slices, port) };
   }
@@ -218,15 +225,22 @@ class ServiceSliceWatch {
    * GET `path`, abortable by `stop()` and by a watchdog that fires after `limitMs` without
    * progress (no headers, or no data on a watch): an error saying so replaces the bare AbortError.
    */
-  private async request(path: string, limitMs: number): Promise<OpenRequest> {
+  private async request(path: string, limitMs: number, streamLimitMs = limitMs): Promise<OpenRequest> {
+    // A stopped watch never opens another request (stop() may run inside a listener).
+    if (this.stopped) throw new Error("the watch was stopped");
     const controller = new AbortController();
     this.controller = controller;
     let timedOut: Error | undefined;
-    const watchdog = setTimeout(() => {
-      timedOut = new Error(`no answer from the API for ${limitMs} ms (a half-open connection?)`);
-      controller.abort(timedOut);
-    }, limitMs);
-    watchdog.unref();
+    const arm = (ms: number) => {
+      const timer = setTimeout(() => {
+        timedOut = new Error(`no answer from the API for ${ms} ms (a half-open connection?)`);
+        controller.abort(timedOut);
+      }, ms);
+      timer.unref();
+      return timer;
+    };
+    // Headers within the list timeout; then, on a watch, data within its own longer limit.
+    let watchdog = arm(limitMs);
     const explain = (error: unknown) => (timedOut && !this.stopped ? timedOut : error);
     const done = () => {
       clearTimeout(watchdog);
@@ -234,7 +248,8 @@ class ServiceSliceWatch {
     };
     try {
       const response = await this.connection!.get(path, controller.signal);
-      watchdog.refresh();
+      clearTimeout(watchdog);
+      watchdog = arm(streamLimitMs);
       return { response, progress: () => watchdog.refresh(), explain, done };
     } catch (error) {
       done();
@@ -254,7 +269,8 @@ class ServiceSliceWatch {
       this.slices = slices;
       this.resourceVersion = version;
       this.needsList = false;
-      this.failures = 0;
+      // Backoff starts over only after a healthy watch: a list that is followed by 410 after
+      // 410 must not turn into a full LIST four times a second.
       this.problem = undefined;
       this.notify();
     } catch (error) {
@@ -270,7 +286,7 @@ class ServiceSliceWatch {
       `${this.collectionPath}&watch=1&resourceVersion=${encodeURIComponent(this.resourceVersion ?? "")}` +
       `&allowWatchBookmarks=true&timeoutSeconds=${timeoutSeconds}`;
     const started = Date.now();
-    const { response, progress, explain, done } = await this.request(path, timeoutSeconds * 1000 + this.timings.watchdogGraceMs);
+    const { response, progress, explain, done } = await this.request(path, this.timings.listTimeoutMs, timeoutSeconds * 1000 + this.timings.watchdogGraceMs);
     let streaming = false;
     let events = 0;
     const healthy = () => streaming && (events > 0 || Date.now() - started >= this.timings.minHealthyWatchMs);
@@ -287,6 +303,7 @@ class ServiceSliceWatch {
       for await (const chunk of response as AsyncIterable<string>) {
         progress();
         pending += chunk;
+        if (pending.length > MAX_BODY_BYTES) throw new Error(`a watch event longer than ${MAX_BODY_BYTES} bytes`);
         for (let newline = pending.indexOf("\n"); newline >= 0; newline = pending.indexOf("\n")) {
           const line = pending.slice(0, newline).trim();
           pending = pending.slice(newline + 1);

@@ -53,8 +53,8 @@ describe("Kubernetes API connection", () => {
     for (const host of ["127.0.0.1", "::1"]) {
       const { settings } = await startApiFixture(cleanup, {}, host);
       const connection = new ApiConnection(settings());
+      cleanup.add(() => connection.close());
       assert.equal(await statusOf(connection), 200, host);
-      connection.close();
     }
   });
 
