@@ -277,9 +277,12 @@ const checks: Check[] = [
       assert(extra.length === 0, `build or tooling packages in the runtime image: ${extra.join(", ")}`);
       const unexpectedApp = seen.app.filter((entry) => !["dist", "node_modules", "proto"].includes(entry));
       assert(unexpectedApp.length === 0, `unexpected entries in /app: ${unexpectedApp.join(", ")}`);
-      const notEcho = seen.dist.filter((file) => !/^dist\/echo\/[^/]+\.js$/.test(file));
+      // echo/ and its subdirectories (echo/kubernetes: the resolver of mode api), nothing else.
+      const notEcho = seen.dist.filter((file) => !/^dist\/echo\/(?:[^/]+\/)*[^/]+\.js$/.test(file));
       assert(notEcho.length === 0, `dist/ holds more than the echo service's JS: ${notEcho.slice(0, 5).join(", ")}`);
-      assert(seen.dist.includes("dist/echo/server.js") && seen.dist.includes("dist/echo/client.js"), "dist/echo lacks server.js or client.js");
+      const entries = ["dist/echo/server.js", "dist/echo/client.js", "dist/echo/resolve.js", "dist/echo/kubernetes/register.js"];
+      const absent = entries.filter((entry) => !seen.dist.includes(entry));
+      assert(absent.length === 0, `dist/echo lacks ${absent.join(", ")}`);
       assert(seen.proto.includes("echo.proto"), "proto/echo.proto is missing");
       return `/app: ${seen.app.join(", ")}; ${seen.top.length} packages in node_modules, none of ${BUILD_ONLY.join(", ")}; ${seen.dist.length} files in dist/echo`;
     },
