@@ -3,7 +3,9 @@
 
 export const logCommand = (namespace: string, pod: string) => `kubectl logs -f -n ${namespace} ${pod}`;
 
+/** A label selector as kubectl's -l takes it. */
+export const labelSelector = (selector: Record<string, string>) => Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
+
 export function getPodsCommand(namespace: string, selector: Record<string, string>): string {
-  const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
-  return `kubectl get pods -n ${namespace} -l ${labels}`;
+  return `kubectl get pods -n ${namespace} -l ${labelSelector(selector)}`;
 }

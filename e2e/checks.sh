@@ -14,7 +14,7 @@ LOG_TAG=checks
 # shellcheck source=e2e/lib.sh
 source "$HERE/lib.sh"
 
-[ -f "$STATE/ready" ] || die "no cluster is up: npm run e2e:up (or e2e:up -- --real-pods) first"
+bash "$HERE/cluster.sh" status >/dev/null 2>&1 || die "no cluster is up: npm run e2e:up (or e2e:up -- --real-pods) first"
 [ -f "$ROOT/dist/e2e/checks/cluster.e2e.js" ] || die "the checks are not compiled: npm run build"
 NETNS=$(grep '^GRPC_LB_E2E_NETNS=' "$STATE/cluster.env" | cut -d= -f2-)
 run=(node "$ROOT/node_modules/mocha/bin/mocha.js" --config "$ROOT/e2e/mocharc.json" "$@")

@@ -25,7 +25,10 @@ LOG_TAG=cluster
 # shellcheck source=e2e/lib.sh
 source "$HERE/lib.sh"
 
-leader_alive() { [ -f "$STATE/leader.pid" ] && kill -0 "$(cat "$STATE/leader.pid")" 2>/dev/null; }
+# A PID from the state dir is ours only while that process still runs this script or the
+# sandbox (after a reboot or a 12 h hold the number may belong to someone else).
+ours() { [ -n "${1:-}" ] && tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -Eq 'e2e/(cluster|sandbox)\.sh'; }
+leader_alive() { [ -f "$STATE/leader.pid" ] && ours "$(cat "$STATE/leader.pid")"; }
 
 # ---------------------------------------------------------------- up
 up() {
@@ -111,6 +114,7 @@ hold() {
     say "tearing down"
     stop_all
     [ "$node" = real ] && node_teardown
+    rm -f "$STATE/ready" "$STATE/holder.pid"
     exit "$rc"
   }
   trap teardown EXIT INT TERM
@@ -160,10 +164,10 @@ down() {
   local leader holder
   leader=$(cat "$STATE/leader.pid" 2>/dev/null)
   holder=$(cat "$STATE/holder.pid" 2>/dev/null)
-  if [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; then kill -TERM "$holder"; fi
-  if [ -n "$leader" ]; then
-    for _ in $(seq 1 150); do kill -0 "$leader" 2>/dev/null || break; sleep 0.2; done
-    if kill -0 "$leader" 2>/dev/null; then
+  ours "$holder" && kill -TERM "$holder"
+  if ours "$leader"; then
+    for _ in $(seq 1 150); do ours "$leader" || break; sleep 0.2; done
+    if ours "$leader"; then
       say "the cluster did not stop in 30 s: terminating its process group"
       kill -TERM -- "-$leader" 2>/dev/null
       for _ in $(seq 1 50); do kill -0 "$leader" 2>/dev/null || break; sleep 0.2; done

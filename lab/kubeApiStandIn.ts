@@ -8,6 +8,7 @@ import * as https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import * as path from "node:path";
+import { apiSettingsEnv } from "../echo/kubernetes/apiConnection";
 import type { EndpointSlice, SliceEndpoint, SlicePort } from "../echo/kubernetes/endpointSlices";
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -73,12 +74,7 @@ export function endpointSlice(spec: SliceSpec): EndpointSlice {
 
 /** Environment for a client process to reach the stand-in (see echo/kubernetes/apiConnection.ts). */
 export function clientEnv(host: string, port: number, tokenFile: string, caFile: string): Record<string, string> {
-  return {
-    KUBERNETES_SERVICE_HOST: host,
-    KUBERNETES_SERVICE_PORT: String(port),
-    ECHO_K8S_TOKEN_FILE: tokenFile,
-    ECHO_K8S_CA_FILE: caFile,
-  };
+  return apiSettingsEnv({ host, port, tokenFile, caFile });
 }
 
 interface Stored {

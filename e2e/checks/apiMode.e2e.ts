@@ -68,7 +68,7 @@ describe("mode api", () => {
     assert.match(result.message ?? "", /403|forbidden/i);
     const deadlineMs = 10_000;
     const started = Date.now();
-    const events = await runClient(settings.target, env, 2, deadlineMs);
+    const events = await runClient(settings, env, 2, deadlineMs);
     const errors = events.flatMap((e) => (e.event === "error" ? [e] : []));
     assert.equal(errors.length, 2, JSON.stringify(events.slice(0, 5)));
     assert.ok(errors.every((e) => e.code === "UNAVAILABLE" && /forbidden|403/i.test(e.details)), JSON.stringify(errors));

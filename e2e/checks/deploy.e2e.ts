@@ -11,6 +11,7 @@ import { detail } from "../harness/detail";
 import { E2eStack, StackConfigValues } from "../harness/stacks";
 import { clientEnv, clientStatefulSet, podsReady, serverPods, slicePods } from "../harness/workloads";
 import { clusterEnv } from "../harness/clusterEnv";
+import { poll } from "../../test/support/poll";
 
 async function fromNothing(stack: E2eStack): Promise<void> {
   if ((await stack.resourceCount()) > 0) await stack.destroy("from-nothing");
@@ -90,12 +91,11 @@ for (const mode of MODES) {
       it(`${mode}: EndpointSlices`, async function () {
         const pods = (await serverPods(expected)).map((p) => p.metadata.name).sort();
         assert.ok(pods.length > 0, "no server pods");
-        let listed: string[] = [];
-        for (let i = 0; i < 30 && JSON.stringify(listed) !== JSON.stringify(pods); i++) {
-          listed = await slicePods(expected.namespace, false);
-          if (JSON.stringify(listed) !== JSON.stringify(pods)) await new Promise((r) => setTimeout(r, 1000));
-        }
-        assert.deepEqual(listed, pods, "the slices list exactly the server pods");
+        await poll("the slices list exactly the server pods", 30, 1000, async () => {
+          const seen = await slicePods(expected.namespace, false);
+          if (JSON.stringify(seen) !== JSON.stringify(pods)) throw new Error(`slices: ${seen.join(", ")}; pods: ${pods.join(", ")}`);
+          return seen;
+        });
         detail(this, `slices list exactly the server pods: ${pods.join(", ")}`);
       });
 
@@ -130,7 +130,7 @@ for (const mode of MODES) {
         // seccomp profile); the same pod passes a server dry-run in a namespace without Pod
         // Security labels, so only the namespace's enforce label can be what refuses it.
         const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "e2e-psa-violator" }, spec: { containers: [{ name: "c", image: clusterEnv().image }] } };
-        const control = "e2e-psa-control";
+        const control = `e2e-psa-control-${mode}`; // its own: the last one may still be terminating
         if (!(await find("namespace", control))) await api("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: control } });
         const refused = await api("POST", `/api/v1/namespaces/${expected.namespace}/pods`, pod);
         if (refused.status < 300) await api("DELETE", `/api/v1/namespaces/${expected.namespace}/pods/${pod.metadata.name}`);

@@ -63,7 +63,8 @@ describe("faults", () => {
         // l4: the server echo-client-0 is pinned to (a fault elsewhere shows nothing).
         const frozenAt = Date.now();
         const before = await Promise.all(expected.clientPods.map((pod) => clientCalls(ns, pod, frozenAt - 10_000)));
-        const victim = mode === "l4" ? [...callsByServer(before[0]).keys()][0] : (await serverPods(expected))[0].metadata.name;
+        const pinned = expected.settings.lbPolicy === "pick_first";
+        const victim = pinned ? [...callsByServer(before[0]).keys()][0] : (await serverPods(expected))[0].metadata.name;
         assert.ok(victim, "no victim: echo-client-0 had no answered calls in the last 10 s");
         const pids = await containerPids(ns, victim);
         freeze(pids);
@@ -81,7 +82,7 @@ describe("faults", () => {
           assert.equal(late.length, 0, `${pod}: ${late.length} calls failed later than ${(boundMs + MARGIN_MS) / 1000} s`);
           assert.equal(byVictim.length, 0, `${pod}: ${byVictim.length} calls answered by the frozen ${victim}`);
           let line = `${pod}: ${failed.length} failed${failed.length ? `, the last ${(failed[failed.length - 1].t / 1000).toFixed(1)} s after the freeze` : ""}`;
-          if (expected.settings.lbPolicy === "pick_first" && before[i].some((c) => c.server === victim)) {
+          if (pinned && before[i].some((c) => c.server === victim)) {
             // Its one connection was to the victim: keepalive must drop it. Where it reconnects
             // is kube-proxy's pick, which can be the frozen pod again until its readiness fails.
             const lost = log.channel.find((c) => c.from === "READY");

@@ -36,7 +36,7 @@ describe("teardown", () => {
       const stack = await E2eStack.open(name);
       if ((await stack.resourceCount()) > 0) await stack.destroy("leftover");
     }
-    const kinds = "all,endpointslices,networkpolicies,poddisruptionbudgets";
+    const kinds = "namespaces,all,endpointslices,networkpolicies,poddisruptionbudgets,serviceaccounts,roles,rolebindings";
     const left = await get<List<{ kind: string; metadata: { name: string } }>>(kinds, "-A", "-l", "app.kubernetes.io/part-of=grpc-lb");
     assert.deepEqual(left.items.map((o) => `${o.kind}/${o.metadata.name}`), []);
     detail(this, `no ${kinds} labelled app.kubernetes.io/part-of=grpc-lb`);

@@ -5,7 +5,9 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { ModeSettings } from "../../components/mode";
 import { findProjectRoot } from "../../components/projectRoot";
+import { apiSettingsEnv } from "../../echo/kubernetes/apiConnection";
 import { ClientEvent, startClient } from "../../lab/processes";
 import { clusterEnv } from "./clusterEnv";
 import { apiServer } from "./kubeApi";
@@ -29,7 +31,7 @@ export function apiEnv(token: string): Record<string, string> {
   const { url, caFile } = apiServer();
   const tokenFile = path.join(clusterEnv().state, `token-${process.pid}-${Date.now()}`);
   fs.writeFileSync(tokenFile, token, { mode: 0o600 });
-  return { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port || "443", ECHO_K8S_TOKEN_FILE: tokenFile, ECHO_K8S_CA_FILE: caFile };
+  return apiSettingsEnv({ host: url.hostname, port: Number(url.port || 443), tokenFile, caFile });
 }
 
 /** `node dist/echo/resolve.js --once <target>` with `env`: its one result, and how long it took. */
@@ -44,11 +46,11 @@ export function resolveOnce(target: string, env: Record<string, string>): Promis
   });
 }
 
-/** The real echo client, `requests` calls with `deadlineMs` each, on this host: its events. */
-export async function runClient(target: string, env: Record<string, string>, requests: number, deadlineMs: number): Promise<ClientEvent[]> {
+/** The real echo client with the mode's target and policy, `requests` calls with `deadlineMs` each, on this host: its events. */
+export async function runClient(settings: ModeSettings, env: Record<string, string>, requests: number, deadlineMs: number): Promise<ClientEvent[]> {
   const events: ClientEvent[] = [];
   const client = startClient(
-    { ...env, ECHO_SERVICE_TARGET: target, ECHO_LB_POLICY: "round_robin", ECHO_REQUESTS: String(requests), ECHO_CONCURRENCY: "1", ECHO_RETRIES: "0", ECHO_DEADLINE_MS: String(deadlineMs) },
+    { ...env, ECHO_SERVICE_TARGET: settings.target, ECHO_LB_POLICY: settings.lbPolicy, ECHO_REQUESTS: String(requests), ECHO_CONCURRENCY: "1", ECHO_RETRIES: "0", ECHO_DEADLINE_MS: String(deadlineMs) },
     (event) => events.push(event),
   );
   await client.summary;

@@ -1,7 +1,7 @@
 // What a stack should look like in the cluster, computed by the program's own modules from
 // the stack's config: the config reader (defaults, namespace), the mode table, the labels
 // and the commands the outputs print. A change to the program changes these with it.
-import { getPodsCommand, logCommand } from "../../components/commands";
+import { getPodsCommand, labelSelector, logCommand } from "../../components/commands";
 import { StackConfig, readStackConfig } from "../../components/config";
 import { workloadLabels } from "../../components/labels";
 import { CLIENT_NAME, ModeSettings, SERVER_NAME, modeSettings } from "../../components/mode";
@@ -19,8 +19,6 @@ export interface Expected {
   getPodsCommand: string;
 }
 
-const selector = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",");
-
 export function expectedFor(stack: string, values: StackConfigValues): Expected {
   const config = readStackConfig({ get: (key) => values[key as keyof StackConfigValues] }, stack);
   const settings = modeSettings(config.mode, config.namespace, config.clusterDomain, config.maxConnectionAgeMs);
@@ -30,8 +28,8 @@ export function expectedFor(stack: string, values: StackConfigValues): Expected 
     config,
     settings,
     namespace: config.namespace,
-    serverSelector: selector(workloadLabels(SERVER_NAME, "server", config.namespace).selector),
-    clientSelector: selector(clientLabels.selector),
+    serverSelector: labelSelector(workloadLabels(SERVER_NAME, "server", config.namespace).selector),
+    clientSelector: labelSelector(clientLabels.selector),
     clientPods,
     logCommands: clientPods.map((pod) => logCommand(config.namespace, pod)),
     getPodsCommand: getPodsCommand(config.namespace, clientLabels.selector),

@@ -122,6 +122,8 @@ export class E2eStack {
     const desired = { ...this.current(), ...changes };
     const known = applied.get(this.name);
     if (known && sameConfig(known, desired)) return;
+    // Unknown until `up` succeeds: a failed one must not look applied to the next check.
+    applied.delete(this.name);
     await this.writeConfig(desired);
     await this.up("ensure");
     applied.set(this.name, desired);
@@ -130,6 +132,7 @@ export class E2eStack {
   /** Config written and `up` run: the stack now runs with `changes` applied. */
   async apply(changes: StackConfigValues, label: string): Promise<OperationResult> {
     const desired = { ...this.current(), ...changes };
+    applied.delete(this.name);
     await this.writeConfig(desired);
     const result = await this.up(label);
     applied.set(this.name, desired);
