@@ -17,6 +17,8 @@ export interface ClientConfig {
   policy: LbPolicy;
   concurrency: number;
   intervalMs: number;
+  /** Open loop: start this many calls per second whatever the answers do; 0 = closed loops (concurrency, intervalMs). */
+  ratePerS: number;
   deadlineMs: number;
   summaryIntervalMs: number;
   /** Stop after this many completed calls; undefined = until stopped. */
@@ -37,6 +39,7 @@ export function readClientConfig(env: Env): ClientConfig {
     policy: readChoice(env, "ECHO_LB_POLICY", LB_POLICIES, "pick_first"),
     concurrency: readInt(env, "ECHO_CONCURRENCY", 4, 1, 1000),
     intervalMs: readInt(env, "ECHO_INTERVAL_MS", 700, 0),
+    ratePerS: readInt(env, "ECHO_RATE_PER_S", 0, 0, 100000),
     deadlineMs: readInt(env, "ECHO_DEADLINE_MS", 2000, 1),
     summaryIntervalMs: readInt(env, "ECHO_SUMMARY_INTERVAL_MS", 10000, 0),
     requests: readOptionalInt(env, "ECHO_REQUESTS", 1),

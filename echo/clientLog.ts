@@ -77,8 +77,9 @@ class TextLog implements ClientLog {
   constructor(private readonly write: Write) {}
   start(config: ClientConfig): void {
     this.write(
-      `Echo client: target ${config.target}, policy ${config.policy}, ${config.concurrency} loops, ` +
-        `interval 0..${config.intervalMs}ms, deadline ${config.deadlineMs}ms, retries ${config.retries}, ` +
+      `Echo client: target ${config.target}, policy ${config.policy}, ` +
+        (config.ratePerS > 0 ? `${config.ratePerS} calls/s (open loop)` : `${config.concurrency} loops, interval 0..${config.intervalMs}ms`) +
+        `, deadline ${config.deadlineMs}ms, retries ${config.retries}, ` +
         `keepalive ${config.keepaliveTimeMs > 0 ? `${config.keepaliveTimeMs}ms (timeout ${config.keepaliveTimeoutMs}ms)` : "off"}` +
         (config.requests ? `, stopping after ${config.requests} calls` : ""),
     );

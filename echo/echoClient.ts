@@ -61,26 +61,53 @@ export function runEchoClient(config: ClientConfig, log: ClientLog): RunningClie
     return true;
   };
 
+  /** One call; resolves with whether it succeeded. `started`: when it was due (performance.now()). */
+  async function call(started: number): Promise<boolean> {
+    try {
+      const response = await callEcho(client, `Hello #${issued} from ${sender}`, config.deadlineMs);
+      const ms = performance.now() - started;
+      stats.recordSuccess(response.podName || response.from, response.from, ms);
+      log.response(response.podName || response.from, response.from, ms);
+      return true;
+    } catch (error) {
+      const code = statusName(error);
+      stats.recordFailure(code);
+      log.failure(code, (error as Partial<grpc.ServiceError>).details ?? String(error));
+      return false;
+    }
+  }
+
   async function loop(): Promise<void> {
     let backoffMs = 0;
     while (reserveCall()) {
-      const started = performance.now();
-      try {
-        const response = await callEcho(client, `Hello #${issued} from ${sender}`, config.deadlineMs);
-        const ms = performance.now() - started;
-        stats.recordSuccess(response.podName || response.from, response.from, ms);
-        log.response(response.podName || response.from, response.from, ms);
-        backoffMs = 0;
-      } catch (error) {
-        const code = statusName(error);
-        stats.recordFailure(code);
-        log.failure(code, (error as Partial<grpc.ServiceError>).details ?? String(error));
+      if (await call(performance.now())) backoffMs = 0;
+      else {
         // Back off so a client facing no backend does not spin; it never gives up.
         backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(100, backoffMs * 2));
         await pause(backoffMs);
       }
       if (config.intervalMs > 0) await pause(Math.random() * config.intervalMs);
     }
+  }
+
+  /**
+   * Calls start on a fixed schedule, not when earlier ones finish, and each call's
+   * latency counts from when it was due: a slow server then shows as latency, as
+   * it does to real traffic, instead of slowing the load down. In flight at most
+   * rate x deadline.
+   */
+  async function openLoop(): Promise<void> {
+    const periodMs = 1000 / config.ratePerS;
+    const first = performance.now();
+    const inFlight = new Set<Promise<boolean>>();
+    for (let n = 0; ; n++) {
+      const due = first + n * periodMs;
+      if (due > performance.now()) await pause(due - performance.now());
+      if (!reserveCall()) break;
+      const pending = call(due).finally(() => inFlight.delete(pending));
+      inFlight.add(pending);
+    }
+    await Promise.all(inFlight);
   }
 
   // Every connectivity change of the channel, so a log shows when a connection was lost
@@ -99,7 +126,8 @@ export function runEchoClient(config: ClientConfig, log: ClientLog): RunningClie
   log.start(config);
   watch(channel.getConnectivityState(false));
   const ticker = config.summaryIntervalMs > 0 ? setInterval(() => log.progress(stats), config.summaryIntervalMs) : undefined;
-  const done = Promise.all(Array.from({ length: config.concurrency }, loop)).then(() => {
+  const loops = config.ratePerS > 0 ? [openLoop()] : Array.from({ length: config.concurrency }, loop);
+  const done = Promise.all(loops).then(() => {
     if (ticker) clearInterval(ticker);
     closing = true;
     client.close();

@@ -6,6 +6,7 @@ import { ReflectionService } from "@grpc/reflection";
 import { ECHO_SERVICE_NAME, EchoRequest, EchoResponse, loadEchoProto } from "./proto";
 import { reflectionPackageDefinition } from "./reflectionDescriptors";
 import { ServerConfig } from "./serverConfig";
+import { ServiceCost } from "./serviceCost";
 
 export interface EchoServer {
   /** The port actually bound (differs from config.port when that is 0). */
@@ -79,11 +80,15 @@ export async function startEchoServer(config: ServerConfig, log: (line: string) 
   const proto = loadEchoProto();
   const server = new grpc.Server(serverOptions(config));
 
+  const cost = new ServiceCost(config);
   server.addService(proto.service, {
     echo(call: grpc.ServerUnaryCall<EchoRequest, EchoResponse>, callback: grpc.sendUnaryData<EchoResponse>) {
       const message = call.request.message;
       if (config.logRequests) log(`Received: ${message}`);
-      callback(null, { message, from: config.podIp, podName: config.podName });
+      cost.serve(
+        () => callback(null, { message, from: config.podIp, podName: config.podName }),
+        (listener) => call.once("cancelled", listener),
+      );
     },
   });
 

@@ -6,10 +6,14 @@ import { readServerConfig, ServerConfig } from "./serverConfig";
 function describe(config: ServerConfig, address: string): string {
   const age = config.maxConnectionAgeMs > 0 ? `${config.maxConnectionAgeMs}ms (grace ${config.maxConnectionAgeGraceMs}ms)` : "off";
   const keepalive = config.keepaliveTimeMs > 0 ? `${config.keepaliveTimeMs}ms (timeout ${config.keepaliveTimeoutMs}ms)` : "off";
+  const cost =
+    config.serviceTimeMs > 0 || config.maxConcurrentCalls > 0
+      ? `, simulated cost ${config.serviceTimeMs}ms per call, at most ${config.maxConcurrentCalls || "unlimited"} at once`
+      : "";
   return (
     `Echo server listening on ${address} as ${config.podName} (${config.podIp}); ` +
     `max connection age ${age}, keepalive ${keepalive}, shutdown grace ${config.shutdownGraceMs}ms, ` +
-    `max message ${config.maxMessageBytes} bytes, request logging ${config.logRequests ? "on" : "off"}`
+    `max message ${config.maxMessageBytes} bytes, request logging ${config.logRequests ? "on" : "off"}${cost}`
   );
 }
 

@@ -2,8 +2,9 @@
 import * as os from "node:os";
 import { SERVER_KEEPALIVE } from "./keepalive";
 import { Env, MAX_GRPC_INT, readBool, readInt, readString } from "./env";
+import { ServiceCostConfig } from "./serviceCost";
 
-export interface ServerConfig {
+export interface ServerConfig extends ServiceCostConfig {
   /** Undefined = every address, IPv6 and IPv4 (see echoServer.ts). */
   host?: string;
   port: number;
@@ -43,5 +44,7 @@ export function readServerConfig(env: Env): ServerConfig {
     maxMessageBytes: readInt(env, "MAX_MESSAGE_BYTES", 65536, 1, MAX_GRPC_INT),
     keepaliveTimeMs: readInt(env, "KEEPALIVE_TIME_MS", SERVER_KEEPALIVE.timeMs, 0, MAX_GRPC_INT),
     keepaliveTimeoutMs: readInt(env, "KEEPALIVE_TIMEOUT_MS", SERVER_KEEPALIVE.timeoutMs, 1, MAX_GRPC_INT),
+    serviceTimeMs: readInt(env, "SERVICE_TIME_MS", 0, 0, 60000),
+    maxConcurrentCalls: readInt(env, "MAX_CONCURRENT_CALLS", 0, 0, 100000),
   };
 }

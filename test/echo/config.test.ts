@@ -29,7 +29,7 @@ describe("server settings", () => {
     assert.deepEqual(config, {
       host: "127.0.0.1", port: 9090, podName: "p-0", podIp: "10.0.0.7", maxConnectionAgeMs: 0,
       maxConnectionAgeGraceMs: 5, shutdownGraceMs: 10000, logRequests: false, maxMessageBytes: 1024,
-      keepaliveTimeMs: 0, keepaliveTimeoutMs: 250,
+      keepaliveTimeMs: 0, keepaliveTimeoutMs: 250, serviceTimeMs: 0, maxConcurrentCalls: 0,
     });
   });
 
@@ -42,7 +42,7 @@ describe("client settings", () => {
   it("defaults match the documented contract", () => {
     const config = readClientConfig({});
     assert.deepEqual(config, {
-      target: "localhost:8080", policy: "pick_first", concurrency: 4, intervalMs: 700, deadlineMs: 2000,
+      target: "localhost:8080", policy: "pick_first", concurrency: 4, intervalMs: 700, ratePerS: 0, deadlineMs: 2000,
       summaryIntervalMs: 10000, requests: undefined, retries: 3, dnsMinIntervalMs: 1000,
       keepaliveTimeMs: 10000, keepaliveTimeoutMs: 5000, logFormat: "text",
     });
