@@ -12,8 +12,10 @@ import { measureMode, ModeLoadSettings } from "./benchMode";
 import { measureOverhead, OverheadSettings } from "./benchOverhead";
 import { BenchReport, discoveryTargetMs, humanSummary, ModeFigures, targets } from "./benchReport";
 import { measureRollingRestart, RolloutSettings } from "./benchRollout";
+import { runScale, SCALE, SCALE_QUICK } from "./benchScale";
+import { scaleSummary } from "./scaleSummary";
 import { machine } from "./machine";
-import { LAB_ADDRESSES } from "./localCluster";
+import { LAB_ADDRESSES, labAddresses } from "./localCluster";
 import { loopbackReady } from "./loopback";
 import { LAB_MODES, LabMode, maxConnectionAgeMs, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
 import { STACK_PROBE } from "./readinessProber";
@@ -146,21 +148,27 @@ async function run(quick: boolean): Promise<BenchReport> {
 const teardown = new Teardown();
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { quick: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: { quick: { type: "boolean" }, scale: { type: "boolean" }, out: { type: "string" }, help: { type: "boolean" } },
+  });
   if (values.help) {
-    console.log("usage: npm run bench [-- --quick] [-- --out FILE]   (default FILE: bench-report.json)");
+    console.log("usage: npm run bench [-- --quick] [-- --scale] [-- --out FILE]");
+    console.log("  default FILE: bench-report.json, with --scale bench-scale-report.json (what `npm run charts` draws)");
     return 0;
   }
-  if (!(await loopbackReady("npm run bench", LAB_ADDRESSES))) return 2;
+  const scalePlan = values.quick ? SCALE_QUICK : SCALE;
+  const addresses = values.scale ? labAddresses(Math.max(...scalePlan.servers)) : LAB_ADDRESSES;
+  if (!(await loopbackReady("npm run bench", addresses))) return 2;
   // Ctrl-C: every child process is killed by PID and reaped, then exit 130.
   teardown.exitOnSignals((signal) => progress(`${signal}, stopping`));
-  const out = path.resolve(values.out ?? "bench-report.json");
+  const file = values.out ?? (values.scale ? "bench-scale-report.json" : "bench-report.json");
+  const out = path.resolve(file);
   try {
-    const report = await run(values.quick === true);
+    const report = values.scale ? await runScale(scalePlan, progress) : await run(values.quick === true);
     const json = JSON.stringify(report, null, 2);
     writeFileSync(out, `${json}\n`);
-    humanSummary(report).forEach(log);
-    progress(`report written to ${values.out ?? "bench-report.json"}`);
+    ("targets" in report ? humanSummary(report) : scaleSummary(report)).forEach(log);
+    progress(`report written to ${file}`);
     process.stdout.write(`${json}\n`);
     return 0;
   } catch (error) {

@@ -16,8 +16,17 @@ export class L4Balancer {
   /** Connections opened to each backend ("host:port"), for reports. */
   readonly connections = new Map<string, number>();
 
-  constructor(backends: Address[] = []) {
+  /** `random`: where picks come from; a seeded one repeats the same picks (see seededRandom). */
+  constructor(
+    backends: Address[] = [],
+    private random: () => number = Math.random,
+  ) {
     this.backends = [...backends];
+  }
+
+  /** From now on pick with `random` (a benchmark replays the same picks for every load it offers). */
+  setRandom(random: () => number): void {
+    this.random = random;
   }
 
   setBackends(backends: Address[]): void {
@@ -58,7 +67,7 @@ export class L4Balancer {
       downstream.destroy();
       return;
     }
-    const backend = this.backends[Math.floor(Math.random() * this.backends.length)];
+    const backend = this.backends[Math.floor(this.random() * this.backends.length)];
     const key = `${backend.host}:${backend.port}`;
     this.connections.set(key, (this.connections.get(key) ?? 0) + 1);
     const upstream = net.connect(backend.port, backend.host);
@@ -75,4 +84,16 @@ export class L4Balancer {
     downstream.pipe(upstream);
     upstream.pipe(downstream);
   }
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same picks. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -23,7 +23,14 @@ const LAB_TOKEN = "grpc-lb-lab-client";
 /** The "ClusterIP"; pods get 127.0.0.11, .12, ... */
 const CLUSTER_IP = "127.0.0.10";
 const FIRST_POD_OCTET = 11;
-const MAX_PODS = 50;
+/** What the demo and the bench use, so a Mac needs only 51 loopback aliases. */
+const DEFAULT_MAX_PODS = 50;
+/** 127.0.0.11 to 127.0.0.254: the scale bench's largest fleets. */
+export const MAX_PODS = 244;
+/** The EndpointSlice controller's default --max-endpoints-per-slice: more endpoints come in more slices. */
+export const MAX_ENDPOINTS_PER_SLICE = 100;
+/** Servers starting at once: a burst of Node start-ups on a small machine would hit the start timeout. */
+const START_CONCURRENCY = 8;
 
 export interface LocalClusterOptions {
   servers: number;
@@ -33,6 +40,8 @@ export interface LocalClusterOptions {
   probe?: ProbeTiming;
   /** Also serve the servers as EndpointSlices from a stand-in API server (mode api). */
   kubeApi?: boolean;
+  /** The most servers this cluster will run (default: 50, or `servers` if more); each needs a loopback address. */
+  maxServers?: number;
 }
 
 export class LocalCluster {
@@ -48,28 +57,39 @@ export class LocalCluster {
   /** Slots handed out so far; servers may start concurrently. */
   private started = 0;
 
+  /** EndpointSlices published last time, so shrinking deletes the ones no longer needed. */
+  private slices = 0;
+
   private constructor(
     readonly port: number,
     private readonly serverEnv: Record<string, string>,
     probe: ProbeTiming,
+    private readonly maxServers: number,
   ) {
     this.prober = new ReadinessProber(probe, () => this.publish());
   }
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
-    const hosts = [...LAB_ADDRESSES];
+    const maxServers = options.maxServers ?? Math.max(DEFAULT_MAX_PODS, options.servers);
+    if (maxServers > MAX_PODS || options.servers > maxServers) throw new Error(`at most ${Math.min(maxServers, MAX_PODS)} servers`);
+    const hosts = labAddresses(maxServers);
     await requireLoopback(hosts);
-    const cluster = new LocalCluster(await freePort(hosts), options.serverEnv ?? {}, options.probe ?? STACK_PROBE);
+    const cluster = new LocalCluster(await freePort(hosts), options.serverEnv ?? {}, options.probe ?? STACK_PROBE, maxServers);
     try {
       cluster.dnsPort = await cluster.dns.start("127.0.0.1");
       cluster.balancerPort = await cluster.balancer.start(CLUSTER_IP, cluster.port);
       if (options.kubeApi) await cluster.startKubeApi();
-      await Promise.all(Array.from({ length: options.servers }, () => cluster.addServer()));
+      await cluster.addServers(options.servers);
     } catch (error) {
       await cluster.stop();
       throw error;
     }
     return cluster;
+  }
+
+  /** The balancer's port (the "ClusterIP" Service's). */
+  get l4Port(): number {
+    return this.balancerPort;
   }
 
   /** What an l4 client dials: one address, balanced per connection. */
@@ -97,6 +117,23 @@ export class LocalCluster {
     this.kubeApi = { server, port: await server.start("127.0.0.1"), dir };
   }
 
+  /** Starts `count` more servers, a few at a time, and publishes them once all of them run. */
+  async addServers(count: number): Promise<ServerProcess[]> {
+    const started: ServerProcess[] = [];
+    for (let i = 0; i < count; i += START_CONCURRENCY) {
+      const batch = Math.min(START_CONCURRENCY, count - i);
+      started.push(...(await Promise.all(Array.from({ length: batch }, () => this.addServer(false)))));
+    }
+    for (const server of started) this.held.delete(server);
+    this.publish();
+    return started;
+  }
+
+  /** The Service's EndpointSlices right now (mode api), as the stand-in API server serves them. */
+  get endpointSlices(): number {
+    return this.kubeApi ? this.slices : 0;
+  }
+
   /**
    * Starts one more server and publishes it (DNS record and balancer backend),
    * like a scale-up. With `publish` false it only starts, so a caller can time
@@ -104,7 +141,7 @@ export class LocalCluster {
    */
   async addServer(publish = true): Promise<ServerProcess> {
     const index = this.started++;
-    if (index >= MAX_PODS) throw new Error(`at most ${MAX_PODS} servers`);
+    if (index >= this.maxServers) throw new Error(`at most ${this.maxServers} servers`);
     const server = await startServer({
       name: `echo-server-${index + 1}`,
       host: podHost(index),
@@ -169,21 +206,36 @@ export class LocalCluster {
     );
     this.dns.setAddresses(SERVICE_NAME, ready.map((s) => s.host));
     this.balancer.setBackends(ready.map((s) => ({ host: s.host, port: s.port })));
-    // One slice, as the EndpointSlice controller writes it for a small Service.
-    this.kubeApi?.server.putSlice(
-      LAB_NAMESPACE,
-      SERVER_NAME,
-      endpointSlice({
-        name: `${SERVER_NAME}-lab`,
-        endpoints: ready.map((s) => ({ ip: s.host, pod: s.name, ready: true })),
-        ports: [{ name: GRPC_PORT_NAME, port: this.port }],
-      }),
-    );
+    if (this.kubeApi) this.publishSlices(this.kubeApi.server, ready);
+  }
+
+  /** As the EndpointSlice controller does: at most 100 endpoints a slice, as many slices as that takes (one when empty). */
+  private publishSlices(api: KubeApiStandIn, ready: ServerProcess[]): void {
+    const count = Math.max(1, Math.ceil(ready.length / MAX_ENDPOINTS_PER_SLICE));
+    for (let i = 0; i < count; i++) {
+      const endpoints = ready.slice(i * MAX_ENDPOINTS_PER_SLICE, (i + 1) * MAX_ENDPOINTS_PER_SLICE);
+      api.putSlice(
+        LAB_NAMESPACE,
+        SERVER_NAME,
+        endpointSlice({
+          name: `${SERVER_NAME}-lab-${i + 1}`,
+          endpoints: endpoints.map((s) => ({ ip: s.host, pod: s.name, ready: true })),
+          ports: [{ name: GRPC_PORT_NAME, port: this.port }],
+        }),
+      );
+    }
+    for (let i = count; i < this.slices; i++) api.deleteSlice(LAB_NAMESPACE, `${SERVER_NAME}-lab-${i + 1}`);
+    this.slices = count;
   }
 }
 
-/** Every loopback address a LocalCluster may use: the ClusterIP, then one per pod. */
-export const LAB_ADDRESSES: readonly string[] = [CLUSTER_IP, ...Array.from({ length: MAX_PODS }, (_, i) => podHost(i))];
+/** The loopback addresses a LocalCluster of up to `maxServers` servers uses: the ClusterIP, then one per pod. */
+export function labAddresses(maxServers = DEFAULT_MAX_PODS): string[] {
+  return [CLUSTER_IP, ...Array.from({ length: maxServers }, (_, i) => podHost(i))];
+}
+
+/** What the demo and the bench need. */
+export const LAB_ADDRESSES: readonly string[] = labAddresses();
 
 function address(server: ServerProcess): string {
   return `${server.host}:${server.port}`;

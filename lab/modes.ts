@@ -35,12 +35,29 @@ export function maxConnectionAgeMs(mode: LabMode, ageMs: number): number {
 }
 
 export function startModeCluster(mode: LabMode, servers: number, ageMs: number, env: Env = {}, probe?: ProbeTiming): Promise<LocalCluster> {
+  return startSharedCluster([mode], servers, ageMs, env, probe);
+}
+
+/** One fleet for several modes whose servers run with the same settings (see modesSharingServers), used one mode after another. */
+export function startSharedCluster(modes: LabMode[], servers: number, ageMs: number, env: Env = {}, probe?: ProbeTiming): Promise<LocalCluster> {
+  const ages = new Set(modes.map((mode) => maxConnectionAgeMs(mode, ageMs)));
+  if (ages.size !== 1) throw new Error(`modes ${modes.join(", ")} need servers with different connection ages`);
   return LocalCluster.start({
     servers,
-    serverEnv: { MAX_CONNECTION_AGE_MS: String(maxConnectionAgeMs(mode, ageMs)), ...env },
+    serverEnv: { MAX_CONNECTION_AGE_MS: String([...ages][0]), ...env },
     probe,
-    kubeApi: discoveryOf(mode) === "kubernetes-api",
+    kubeApi: modes.some((mode) => discoveryOf(mode) === "kubernetes-api"),
   });
+}
+
+/** The modes grouped by the server settings they need: each group can share one fleet. */
+export function modesSharingServers(ageMs = STACK_MAX_CONNECTION_AGE_MS): LabMode[][] {
+  const groups = new Map<number, LabMode[]>();
+  for (const mode of LAB_MODES) {
+    const age = maxConnectionAgeMs(mode, ageMs);
+    groups.set(age, [...(groups.get(age) ?? []), mode]);
+  }
+  return [...groups.values()];
 }
 
 /** Client environment for `mode`: the stack's target and policy, pointed at the lab's stand-ins. */

@@ -1,0 +1,101 @@
+// How much of a fleet's capacity each mode delivers. The servers get a simulated
+// cost (each call takes serviceTimeMs, at most maxConcurrentCalls at once), so the
+// fleet's capacity is known and far below what the machine's CPU could do; open-loop
+// clients offer a share of it, from light to past saturation. A pinned l4 client
+// overloads its server while others idle; round_robin clients use the whole fleet.
+import { seededRandom } from "./l4Balancer";
+import type { LocalCluster } from "./localCluster";
+import { clientEnv, LAB_MODES, type LabMode, STACK_MAX_CONNECTION_AGE_MS, startModeCluster } from "./modes";
+import type { CapacityPoint, CapacitySweep } from "./scaleReport";
+import { quantile, round } from "./stats";
+import { Teardown } from "./teardown";
+import { sleep, waitFor } from "./timing";
+import { killClient, startWatchedClient } from "./watchedClient";
+
+export interface CapacitySettings {
+  servers: number;
+  clients: number;
+  serviceTimeMs: number;
+  maxConcurrentCalls: number;
+  /** Offered load as shares of the fleet's capacity, lowest first. */
+  loads: number[];
+  warmupMs: number;
+  windowMs: number;
+  /** Seeds the l4 balancer's picks, so every load sees the same pinning (kube-proxy's is random too). */
+  seed: number;
+}
+
+export function fleetCapacityPerS(s: Pick<CapacitySettings, "servers" | "maxConcurrentCalls" | "serviceTimeMs">): number {
+  return (s.servers * s.maxConcurrentCalls * 1000) / s.serviceTimeMs;
+}
+
+const START_TIMEOUT_MS = 30000;
+
+async function measurePoint(mode: LabMode, cluster: LocalCluster, perClient: number, s: CapacitySettings): Promise<CapacityPoint & { pods: Set<string> }> {
+  const teardown = new Teardown();
+  try {
+    cluster.balancer.setRandom(seededRandom(s.seed));
+    const env = clientEnv(mode, cluster, { ECHO_RATE_PER_S: String(perClient), ECHO_SUMMARY_INTERVAL_MS: "0" });
+    // Every load gets the same picks (which client gets which may differ; all offer the same rate).
+    const clients = Array.from({ length: s.clients }, (_, i) => {
+      const client = startWatchedClient(`client-${i + 1}`, env, { keepSamples: true });
+      teardown.add(() => killClient(client));
+      return client;
+    });
+    await waitFor(() => clients.every((c) => c.tally.ok + c.tally.failed > 0), START_TIMEOUT_MS, `${mode}: every client called`);
+    await sleep(s.warmupMs);
+    const from = Date.now();
+    await sleep(s.windowMs);
+    const to = Date.now();
+    const samples = clients.flatMap((c) => c.tally.samplesBetween(from, to));
+    const failed = clients.reduce((sum, c) => sum + c.tally.failures.filter((f) => f.at >= from && f.at < to).length, 0);
+    const ms = samples.map((x) => x.ms);
+    return {
+      offeredPerS: perClient * s.clients,
+      achievedPerS: round((samples.length * 1000) / (to - from)),
+      p50Ms: round(quantile(ms, 0.5)),
+      p99Ms: round(quantile(ms, 0.99)),
+      failed,
+      pods: new Set(samples.map((x) => x.pod)),
+    };
+  } finally {
+    await teardown.run();
+    // Calls still queued on the servers leave with their clients; running ones end within one service time.
+    await sleep(2 * s.serviceTimeMs);
+  }
+}
+
+export async function measureCapacity(s: CapacitySettings, progress: (line: string) => void = () => {}): Promise<CapacitySweep> {
+  const capacity = fleetCapacityPerS(s);
+  const points = {} as Record<LabMode, CapacityPoint[]>;
+  const serversUsed = {} as Record<LabMode, number>;
+  for (const mode of LAB_MODES) {
+    const cluster = await startModeCluster(mode, s.servers, STACK_MAX_CONNECTION_AGE_MS, {
+      SERVICE_TIME_MS: String(s.serviceTimeMs),
+      MAX_CONCURRENT_CALLS: String(s.maxConcurrentCalls),
+    });
+    try {
+      const used = new Set<string>();
+      points[mode] = [];
+      for (const load of s.loads) {
+        const perClient = Math.max(1, Math.round((load * capacity) / s.clients));
+        progress(`${mode}: ${perClient * s.clients} calls/s offered (${Math.round(load * 100)}% of ${capacity})`);
+        const { pods, ...point } = await measurePoint(mode, cluster, perClient, s);
+        pods.forEach((p) => used.add(p));
+        points[mode].push(point);
+      }
+      serversUsed[mode] = used.size;
+    } finally {
+      await cluster.stop();
+    }
+  }
+  return {
+    servers: s.servers,
+    clients: s.clients,
+    serviceTimeMs: s.serviceTimeMs,
+    maxConcurrentCalls: s.maxConcurrentCalls,
+    fleetCapacityPerS: capacity,
+    points,
+    serversUsed,
+  };
+}

@@ -1,0 +1,69 @@
+// `npm run bench -- --scale --quick`: the scale report has every figure issue 14
+// asks for, at each scale and per mode, and the verdicts that do not depend on
+// timing hold: an l4 client uses 1 server over 1 connection; a round_robin client
+// (clientside, api) uses every server, one connection each; api reads slices; a
+// fleet with a simulated cost never answers more than it can. Timings are not asserted.
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { SCALE_QUICK } from "../../lab/benchScale";
+import { LAB_MODES, discoveryOf, labSettings } from "../../lab/modes";
+import type { ScaleReport } from "../../lab/scaleReport";
+import { Cleanup } from "../support/cleanup";
+import { killLab, runLab } from "./labProcess";
+
+describe("npm run bench -- --scale --quick", () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  it("reports spread, connections, memory, capacity and discovery for every mode at every scale", async function () {
+    // Took about 70 s on an idle 2-core machine; the bound only ends a hung run.
+    this.timeout(5 * 60_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "grpc-lb-scale-"));
+    cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+    const out = path.join(dir, "scale.json");
+    const run = runLab("bench", ["--scale", "--quick", "--out", out]);
+    cleanup.add(() => killLab(run));
+    assert.equal(await run.exited, 0, run.stderr());
+    const report = JSON.parse(readFileSync(out, "utf8")) as ScaleReport;
+    assert.equal(report.kind, "grpc-lb scale bench");
+    assert.match(run.stderr(), /capacity: /);
+
+    assert.deepEqual(
+      report.scale.map((p) => `${p.servers} ${p.mode}`),
+      SCALE_QUICK.servers.flatMap((n) => LAB_MODES.map((mode) => `${n} ${mode}`)),
+    );
+    for (const p of report.scale) {
+      const what = `${p.servers} servers, ${p.mode}`;
+      const pinned = labSettings(p.mode).lbPolicy === "pick_first";
+      assert.equal(p.callsPerServer.length, p.servers, what);
+      assert.equal(p.backendsPerClient.length, SCALE_QUICK.point.clients, what);
+      assert.deepEqual(new Set(p.backendsPerClient), new Set([pinned ? 1 : p.servers]), `${what}: servers per client`);
+      assert.deepEqual(new Set(p.connectionsPerClient), new Set([pinned ? 1 : p.servers]), `${what}: connections per client`);
+      if (pinned) assert.equal(p.newClientAllServersMs, null, `${what}: a pinned client never reaches them all`);
+      else assert.ok(p.newClientAllServersMs !== null && p.newClientAllServersMs > 0, `${what}: a new client reaches every server`);
+      assert.equal(p.endpointSlices, discoveryOf(p.mode) === "kubernetes-api" ? 1 : undefined, what);
+      assert.ok(p.memoryMiB.clientMedian > 0 && p.memoryMiB.serverMax >= p.memoryMiB.serverMedian, `${what}: memory`);
+    }
+
+    const c = report.capacity;
+    assert.equal(c.fleetCapacityPerS, (c.servers * c.maxConcurrentCalls * 1000) / c.serviceTimeMs);
+    for (const mode of LAB_MODES) {
+      const points = c.points[mode];
+      assert.equal(points.length, SCALE_QUICK.capacity.loads.length, mode);
+      // No fleet answers more than its capacity (10% for how the window's edges fall).
+      for (const p of points) assert.ok(p.achievedPerS > 0 && p.achievedPerS <= c.fleetCapacityPerS * 1.1, `${mode}: ${JSON.stringify(p)}`);
+      const pinned = labSettings(mode).lbPolicy === "pick_first";
+      if (!pinned) assert.equal(c.serversUsed[mode], c.servers, `${mode} uses the whole fleet`);
+    }
+
+    assert.deepEqual(report.discovery.map((d) => d.mode), [...LAB_MODES]);
+    for (const d of report.discovery) {
+      const pinned = labSettings(d.mode).lbPolicy === "pick_first";
+      assert.equal(d.newServerShare.length, SCALE_QUICK.timeline.observeMs / SCALE_QUICK.timeline.binMs, d.mode);
+      if (pinned) assert.equal(d.firstCallMs, null, `${d.mode}: a connected pick_first client never calls the new server`);
+      else assert.ok(d.firstCallMs !== null, `${d.mode}: a round_robin client calls the new server`);
+    }
+  });
+});
