@@ -2,7 +2,8 @@
 import { strict as assert } from "node:assert";
 import { MODES } from "../../components/mode";
 import { expectedFor } from "../harness/expected";
-import { List, find, get } from "../harness/kubectl";
+import { find } from "../harness/kubectl";
+import { PART_OF, PROJECT_KINDS, projectObjects } from "../harness/workloads";
 import { detail } from "../harness/detail";
 import { E2eStack } from "../harness/stacks";
 import { poll } from "../../test/support/poll";
@@ -30,15 +31,12 @@ describe("teardown", () => {
   }
 
   it("nothing left in the cluster", async function () {
-    // Run alone, it first destroys what an earlier run left up.
-    const live = (await E2eStack.names()).filter((name) => (MODES as readonly string[]).includes(name));
-    for (const name of live) {
+    // Run alone, it first destroys what an earlier run left up (the scale check's stack too).
+    for (const name of await E2eStack.names()) {
       const stack = await E2eStack.open(name);
       if ((await stack.resourceCount()) > 0) await stack.destroy("leftover");
     }
-    const kinds = "namespaces,all,endpointslices,networkpolicies,poddisruptionbudgets,serviceaccounts,roles,rolebindings";
-    const left = await get<List<{ kind: string; metadata: { name: string } }>>(kinds, "-A", "-l", "app.kubernetes.io/part-of=grpc-lb");
-    assert.deepEqual(left.items.map((o) => `${o.kind}/${o.metadata.name}`), []);
-    detail(this, `no ${kinds} labelled app.kubernetes.io/part-of=grpc-lb`);
+    assert.deepEqual(await projectObjects(), []);
+    detail(this, `no ${PROJECT_KINDS} labelled ${PART_OF}`);
   });
 });

@@ -42,3 +42,12 @@ export async function podsReady(ns: string, pods: string[]): Promise<void> {
     return pods.every((pod) => ready.has(pod)) ? true : undefined;
   });
 }
+
+export const PART_OF = "app.kubernetes.io/part-of=grpc-lb";
+export const PROJECT_KINDS = "namespaces,all,endpointslices,networkpolicies,poddisruptionbudgets,serviceaccounts,roles,rolebindings";
+
+/** Every object of the project's kinds still labelled as part of it, as kind/name. */
+export async function projectObjects(): Promise<string[]> {
+  const left = await get<List<{ kind: string; metadata: { name: string } }>>(PROJECT_KINDS, "-A", "-l", PART_OF);
+  return left.items.map((o) => `${o.kind}/${o.metadata.name}`);
+}
