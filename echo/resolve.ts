@@ -3,8 +3,7 @@
 // this project's (kubernetes:). Runs until SIGTERM/SIGINT, or after the first result with
 // --once. In a client pod, `kubectl exec echo-client-0 -- node dist/echo/resolve.js <target>`
 // answers "what does this client see?" with the pod's own DNS, token and permissions.
-import * as grpc from "@grpc/grpc-js";
-import { usesKubernetesResolver } from "./clientConfig";
+import { needsAlternativeResolver, usesKubernetesResolver } from "./clientConfig";
 
 const usage = "usage: node dist/echo/resolve.js <target> [--once]   e.g. kubernetes:///echo-server.grpc-lb-api:grpc";
 /** How often a dns: target is looked up again (and the least time grpc-js allows between two); a kubernetes: watch pushes changes itself. */
@@ -35,6 +34,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const [target] = targets;
+  // As the client does, before grpc-js is loaded: otherwise dns://<server>/ ignores the server.
+  if (needsAlternativeResolver(target)) process.env.GRPC_NODE_USE_ALTERNATIVE_RESOLVER ??= "true";
+  const grpc = await import("@grpc/grpc-js");
   if (usesKubernetesResolver(target)) (await import("./kubernetes/register")).registerKubernetesResolver();
 
   let last = "";

@@ -106,8 +106,8 @@ describe("HeadlessDns", () => {
     it("grpc-js's dns resolver (dns://127.0.0.1:port/ target, through echo's resolve.js) sees all 200, over UDP then TCP", async () => {
       const before = { ...dns.queriesByTransport };
       const target = `dns://127.0.0.1:${port}/${NAME}:8080`;
-      // grpc-js honours the authority only with its c-ares resolver, as echo's client sets it.
-      const env = { PATH: process.env.PATH ?? "", GRPC_NODE_USE_ALTERNATIVE_RESOLVER: "true" };
+      // grpc-js honours the authority only with its c-ares resolver, which resolve.js turns on as the client does.
+      const env = { PATH: process.env.PATH ?? "" };
       const out = await new Promise<string>((resolve, reject) =>
         execFile(process.execPath, [RESOLVE, target, "--once"], { env, timeout: 15_000 }, (error, stdout, stderr) =>
           error ? reject(new Error(`${error.message}\n${stdout}${stderr}`)) : resolve(stdout),
