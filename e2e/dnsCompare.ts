@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as dnsPacket from "dns-packet";
 import { HeadlessDns } from "../lab/headlessDns";
 import { poll } from "../test/support/poll";
-import { aQuery, tcpQuery, udpQuery } from "../test/support/dnsQuery";
+import { aQuery, tcpQuery, udpQuery } from "../lab/dnsQuery";
 
 const NAME = "echo-server.grpc-lb.svc.cluster.local";
 const SERVERS = Array.from({ length: 200 }, (_, i) => `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`);

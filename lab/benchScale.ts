@@ -4,6 +4,7 @@
 // the report is what `npm run charts` draws.
 import { measureCapacity, type CapacitySettings } from "./capacitySweep";
 import { measureTimeline, type TimelineSettings } from "./discoveryTimeline";
+import { measureDnsAnswers } from "./dnsFigures";
 import { machine } from "./machine";
 import { LAB_MODES, modesSharingServers, STACK_MAX_CONNECTION_AGE_MS, startSharedCluster } from "./modes";
 import type { ScalePoint, ScaleReport } from "./scaleReport";
@@ -11,6 +12,8 @@ import { measureScalePoint, type ScalePointSettings } from "./scalePoint";
 
 export interface ScalePlan {
   servers: number[];
+  /** A records to measure DNS answers at: records only, no servers, so it can go far past the fleets. */
+  dnsRecords: number[];
   point: ScalePointSettings;
   capacity: CapacitySettings;
   timeline: TimelineSettings;
@@ -18,6 +21,7 @@ export interface ScalePlan {
 
 export const SCALE: ScalePlan = {
   servers: [3, 10, 30, 100, 150],
+  dnsRecords: [3, 10, 28, 29, 30, 100, 150, 1000, 4000, 5000],
   // 10 clients at 80 calls/s: 800 calls/s, well within what the machine's clients can send.
   point: { clients: 10, ratePerClient: 80, callsPerServer: 60, minWindowMs: 4000, newClientBoundMs: 10000 },
   // 10 servers x 2 workers / 50 ms: 400 calls/s, a quarter of what the client processes manage here.
@@ -45,6 +49,7 @@ export const SCALE: ScalePlan = {
 /** The same on less, for tests: every figure, small fleets, short windows, a 1 s connection age. */
 export const SCALE_QUICK: ScalePlan = {
   servers: [3, 12],
+  dnsRecords: [3, 30],
   point: { clients: 3, ratePerClient: 50, callsPerServer: 10, minWindowMs: 1500, newClientBoundMs: 3000 },
   capacity: { servers: 3, clients: 3, serviceTimeMs: 50, maxConcurrentCalls: 1, loads: [0.5, 1.2], warmupMs: 500, windowMs: 1500, seed: 1 },
   timeline: { servers: 3, clients: 1, ratePerClient: 50, ageMs: 1000, observeMs: 3500, binMs: 500 },
@@ -73,6 +78,8 @@ async function scalePoints(plan: ScalePlan, progress: (line: string) => void): P
 export async function runScale(plan: ScalePlan, progress: (line: string) => void): Promise<ScaleReport> {
   const started = Date.now();
   const before = machine();
+  progress(`DNS answers for ${plan.dnsRecords.join(", ")} A records`);
+  const dns = await measureDnsAnswers(plan.dnsRecords);
   const scale = await scalePoints(plan, progress);
   progress(`capacity: ${plan.capacity.servers} servers, ${plan.capacity.loads.length} loads per mode`);
   const capacity = await measureCapacity(plan.capacity, progress);
@@ -85,7 +92,7 @@ export async function runScale(plan: ScalePlan, progress: (line: string) => void
     machine: { ...before, loadAverage1mAtEnd: machine().loadAverage1m },
     settings: { ...plan, stackMaxConnectionAgeMs: STACK_MAX_CONNECTION_AGE_MS },
     scale,
-    dns: [],
+    dns,
     capacity,
     discovery,
   };

@@ -44,7 +44,7 @@ export interface ScalePoint {
 
 export interface DnsAnswer {
   servers: number;
-  /** Bytes of the full answer (every A record), and whether it fits 512 bytes (UDP without EDNS0). */
+  /** Bytes of the answer over TCP (as many records as 64 KiB holds; uncompressed where it fits, as CoreDNS sends it). */
   fullAnswerBytes: number;
   /** A records in the UDP answer to a query without EDNS0 (truncated: TC set). */
   udpRecordsNoEdns: number;

@@ -26,6 +26,13 @@ export function scaleSummary(report: ScaleReport): string[] {
       ),
     );
   }
+  lines.push("", "DNS: one A query, as CoreDNS answers it, and what grpc-js's resolver saw");
+  for (const d of report.dns) {
+    lines.push(
+      `  ${String(d.servers).padStart(5)} records: ${d.fullAnswerBytes} bytes; UDP without EDNS0: ${d.udpRecordsNoEdns}${d.truncatedNoEdns ? " (TC)" : ""}; ` +
+        `grpc-js: ${d.grpcJsAddresses} addresses, ${d.queriesUdp} UDP + ${d.queriesTcp} TCP queries`,
+    );
+  }
   const c = report.capacity;
   lines.push("", `capacity: ${c.servers} servers x ${c.maxConcurrentCalls} workers / ${c.serviceTimeMs} ms = ${c.fleetCapacityPerS} calls/s, ${c.clients} open-loop clients`);
   for (const [mode, points] of Object.entries(c.points)) {

@@ -2,25 +2,16 @@
 // a ServiceAccount's token (kubectl create token), the cluster's CA, and the standard
 // KUBERNETES_SERVICE_HOST/PORT pointing at the API server; then the resolver's own
 // command (dist/echo/resolve.js) or the real echo client.
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ModeSettings } from "../../components/mode";
-import { findProjectRoot } from "../../components/projectRoot";
 import { apiSettingsEnv } from "../../echo/kubernetes/apiConnection";
 import { ClientEvent, startClient } from "../../lab/processes";
 import { clusterEnv } from "./clusterEnv";
 import { apiServer } from "./kubeApi";
 import { kubectlOk } from "./kubectl";
 
-const RESOLVE = path.join(findProjectRoot(__dirname), "dist", "echo", "resolve.js");
-
-export interface Resolution {
-  event: "resolved" | "error";
-  endpoints?: string[];
-  code?: string;
-  message?: string;
-}
+export { resolveOnce, type Resolution } from "../../lab/resolveOnce";
 
 /** A short-lived token of `serviceAccount` in `namespace`. */
 export const tokenOf = async (namespace: string, serviceAccount: string) =>
@@ -32,18 +23,6 @@ export function apiEnv(token: string): Record<string, string> {
   const tokenFile = path.join(clusterEnv().state, `token-${process.pid}-${Date.now()}`);
   fs.writeFileSync(tokenFile, token, { mode: 0o600 });
   return apiSettingsEnv({ host: url.hostname, port: Number(url.port || 443), tokenFile, caFile });
-}
-
-/** `node dist/echo/resolve.js --once <target>` with `env`: its one result, and how long it took. */
-export function resolveOnce(target: string, env: Record<string, string>): Promise<{ result: Resolution; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [RESOLVE, "--once", target], { env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      const line = stdout.split("\n").find((l) => l.startsWith("{"));
-      if (!line) reject(new Error(`resolve.js printed no result (${error?.message ?? ""}): ${stderr.trim()}`));
-      else resolve({ result: JSON.parse(line) as Resolution, ms: Date.now() - started });
-    });
-  });
 }
 
 /** The real echo client with the mode's target and policy, `requests` calls with `deadlineMs` each, on this host: its events. */

@@ -47,6 +47,16 @@ describe("npm run bench -- --scale --quick", () => {
       assert.ok(p.memoryMiB.clientMedian > 0 && p.memoryMiB.serverMax >= p.memoryMiB.serverMedian, `${what}: memory`);
     }
 
+    // DNS: past 28 records a UDP answer without EDNS0 is cut (TC); grpc-js asks again over TCP and gets all.
+    assert.deepEqual(report.dns.map((d) => d.servers), SCALE_QUICK.dnsRecords);
+    for (const d of report.dns) {
+      const cut = d.servers > 28;
+      assert.equal(d.truncatedNoEdns, cut, `${d.servers} records: TC`);
+      assert.equal(d.udpRecordsNoEdns, cut ? 28 : d.servers, `${d.servers} records in 512 bytes`);
+      assert.equal(d.grpcJsAddresses, d.servers, `${d.servers} records: grpc-js`);
+      assert.ok(cut ? d.queriesTcp >= 1 : d.queriesTcp === 0, `${d.servers} records: ${d.queriesTcp} TCP queries`);
+    }
+
     const c = report.capacity;
     assert.equal(c.fleetCapacityPerS, (c.servers * c.maxConcurrentCalls * 1000) / c.serviceTimeMs);
     for (const mode of LAB_MODES) {

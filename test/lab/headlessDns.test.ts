@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as dnsPacket from "dns-packet";
 import { HeadlessDns } from "../../lab/headlessDns";
 import { Cleanup } from "../support/cleanup";
-import { TcpDns, aQuery, tcpQuery, udpQuery } from "../support/dnsQuery";
+import { TcpDns, aQuery, tcpQuery, udpQuery } from "../../lab/dnsQuery";
 
 const RESOLVE = path.join(__dirname, "..", "..", "echo", "resolve.js");
 const NAME = "echo-server.grpc-lb.svc.cluster.local";

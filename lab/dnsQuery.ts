@@ -1,4 +1,4 @@
-// A bare DNS client on loopback (dns-packet), shared by the stand-in's tests and the
+// A bare DNS client on loopback (dns-packet), shared by the stand-in's tests, the scale bench and the
 // CoreDNS comparison: raw replies, so their size on the wire can be checked too.
 import * as dgram from "node:dgram";
 import * as net from "node:net";
