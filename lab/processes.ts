@@ -1,5 +1,6 @@
 // Starts the real echo entry points (dist/echo/server.js and client.js) as
-// child processes, for the lab, the benchmark and the tests alike. Every child
+// child processes, for the lab, the benchmark and the tests alike, and any
+// other command the lab runs (the Java peer, ghz, tool builds). Every child
 // is tracked by PID and killed if its parent exits first.
 import { ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
@@ -11,9 +12,10 @@ import type { ChannelRecord, EndpointsRecord, ErrorRecord, ResponseRecord } from
 export const SERVER_ENTRY = path.join(__dirname, "..", "echo", "server.js");
 export const CLIENT_ENTRY = path.join(__dirname, "..", "echo", "client.js");
 
-const live = new Set<ChildProcess>();
+/** Each running child and how to kill it (its process group, for children started with `group`). */
+const live = new Map<ChildProcess, (signal: NodeJS.Signals) => void>();
 process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
+  for (const kill of live.values()) kill("SIGKILL");
 });
 
 type Env = Record<string, string>;
@@ -30,45 +32,92 @@ export function isRunning(pid: number): boolean {
 
 /** PIDs of the children started here that have not exited yet. */
 export function livePids(): number[] {
-  return [...live].map((child) => child.pid ?? -1);
+  return [...live.keys()].map((child) => child.pid ?? -1);
 }
 
 /** SIGKILLs every child still running and resolves once all have exited (bounded): for Ctrl-C. */
 export async function killAllChildren(timeoutMs = 3000): Promise<void> {
   const exits = [...live].map(
-    (child) =>
+    ([child, kill]) =>
       new Promise<void>((resolve) => {
         child.once("exit", () => resolve());
-        child.kill("SIGKILL");
+        kill("SIGKILL");
       }),
   );
   await within(Promise.all(exits), timeoutMs, "children exit").catch(() => undefined);
 }
 
-interface Child {
+export interface Child {
   child: ChildProcess;
   pid: number;
-  /** Resolves with the exit code (null if killed by a signal). */
+  /** Resolves with the exit code (null if killed by a signal, -1 if it could not be spawned). */
   exited: Promise<number | null>;
   stderr: string[];
+  /** Signals the child (its whole process group when started with `group`). */
+  kill(signal: NodeJS.Signals): void;
 }
 
-function startChild(entry: string, env: Env, onLine: (line: string) => void): Child {
-  const child = spawn(process.execPath, [entry], {
+export interface TrackedOptions {
+  /** Each stderr line as it comes (they are kept in `stderr` too). */
+  onStderr?: (line: string) => void;
+  /** Own process group, killed as a whole: for scripts whose children (go, mvn) must not outlive them. */
+  group?: boolean;
+}
+
+/**
+ * Spawns any command as a tracked child (killed with this process, and by
+ * killAllChildren): stdout line by line to `onLine`, stderr kept. The
+ * environment is PATH and `env` only.
+ */
+export function startTracked(
+  command: string,
+  args: string[],
+  env: Env,
+  onLine: (line: string) => void,
+  options: TrackedOptions = {},
+): Child {
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   });
-  live.add(child);
+  const pid = child.pid ?? -1;
+  const kill = (signal: NodeJS.Signals) => {
+    if (options.group && pid > 0) {
+      try {
+        process.kill(-pid, signal);
+        return;
+      } catch {
+        // the group is gone: fall back to the child itself
+      }
+    }
+    child.kill(signal);
+  };
+  live.set(child, kill);
   const stderr: string[] = [];
   readline.createInterface({ input: child.stdout! }).on("line", onLine);
-  readline.createInterface({ input: child.stderr! }).on("line", (line) => stderr.push(line));
-  const exited = new Promise<number | null>((resolve) =>
+  readline.createInterface({ input: child.stderr! }).on("line", (line) => {
+    stderr.push(line);
+    options.onStderr?.(line);
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    // A command that cannot be spawned (ENOENT) emits "error" and never "exit".
+    child.once("error", (error) => {
+      stderr.push(String(error));
+      live.delete(child);
+      resolve(-1);
+    });
     child.once("exit", (code) => {
       live.delete(child);
       resolve(code);
-    }),
-  );
-  return { child, pid: child.pid ?? -1, exited, stderr };
+    });
+  });
+  return { child, pid, exited, stderr, kill };
+}
+
+function startChild(entry: string, env: Env, onLine: (line: string) => void, prefix: string[] = []): Child {
+  const [command, ...args] = [...prefix, process.execPath, entry];
+  return startTracked(command, args, env, onLine);
 }
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -119,6 +168,8 @@ export interface ServerOptions {
   env?: Env;
   /** Another server script with the same env and start line (the benchmark's bare server). */
   entry?: string;
+  /** A command the server runs under, e.g. ["taskset", "-c", "0"]; it must exec node so the PID stays the server's. */
+  prefix?: string[];
 }
 
 export async function startServer(options: ServerOptions, startTimeoutMs = 15000): Promise<ServerProcess> {
@@ -139,6 +190,7 @@ export async function startServer(options: ServerOptions, startTimeoutMs = 15000
       lines.push(line);
       if (line.startsWith("Echo server listening")) listening();
     },
+    options.prefix,
   );
   const failed = child.exited.then((code) => {
     throw new Error(`server ${options.name} exited with ${code} before listening: ${child.stderr.join(" ")}`);

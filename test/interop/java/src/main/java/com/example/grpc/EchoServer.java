@@ -15,18 +15,22 @@ import java.util.concurrent.TimeUnit;
  * <p>Settings, an argument winning over the environment: {@code [host] [port] [from]},
  * or HOST (default 0.0.0.0), PORT (default 8080), POD_IP (default this host's address,
  * as the original's {@code InetAddress.getLocalHost().getHostAddress()}).
+ * LOG_REQUESTS=false turns the per-call log line off (as on our server), so the peer
+ * benchmark compares serving without logging on both sides; the original always logs.
  */
 public class EchoServer {
   static class EchoServiceImpl extends EchoServiceGrpc.EchoServiceImplBase {
     private final String from;
+    private final boolean logRequests;
 
-    EchoServiceImpl(String from) {
+    EchoServiceImpl(String from, boolean logRequests) {
       this.from = from;
+      this.logRequests = logRequests;
     }
 
     @Override
     public void echo(EchoRequest request, StreamObserver<EchoResponse> responseObserver) {
-      System.out.println("Received: " + request.getMessage());
+      if (logRequests) System.out.println("Received: " + request.getMessage());
       responseObserver.onNext(
           EchoResponse.newBuilder().setMessage(request.getMessage()).setFrom(from).build());
       responseObserver.onCompleted();
@@ -44,14 +48,17 @@ public class EchoServer {
     int port = Integer.parseInt(setting(args, 1, "PORT", "8080"));
     String from = setting(args, 2, "POD_IP", null);
     if (from == null) from = InetAddress.getLocalHost().getHostAddress();
+    boolean logRequests = !"false".equalsIgnoreCase(System.getenv("LOG_REQUESTS"));
 
     Server server =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(host, port), InsecureServerCredentials.create())
-            .addService(new EchoServiceImpl(from))
+            .addService(new EchoServiceImpl(from, logRequests))
             .build()
             .start();
-    System.out.println("Server started on " + host + ":" + port + ", from " + from);
+    System.out.println(
+        "Server started on " + host + ":" + port + ", from " + from
+            + (logRequests ? "" : ", request logging off"));
 
     Runtime.getRuntime()
         .addShutdownHook(
