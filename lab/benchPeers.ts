@@ -17,7 +17,7 @@ import { ghzRound, GhzRound } from "./ghzRound";
 import { JavaServer, startJavaServer } from "./javaServer";
 import { loopbackReady, requireLoopback } from "./loopback";
 import { freePort, startServer } from "./processes";
-import { rssMiB } from "./processMemory";
+import { rssMiB } from "./processStats";
 import type { PeerComparison, PeerFigures } from "./scaleReport";
 import { quantile, round } from "./stats";
 import { Teardown } from "./teardown";
@@ -46,15 +46,15 @@ export interface PeerBenchOptions {
   ghz?: string;
   /** The Java peer's classpath, instead of building it with scripts/tools/java-peer.sh. */
   javaClasspath?: string;
-  /** Progress lines, including the unthrottled figures (PeerComparison has no field for them). */
+  /** Progress lines. */
   log?: (line: string) => void;
 }
 
 export type PeerResult = PeerComparison | { skipped: string };
 
-/** Outside the lab's cluster addresses (127.0.0.10-60). */
-export const OURS_HOST = "127.0.0.71";
-export const JAVA_HOST = "127.0.0.72";
+/** Outside the lab's cluster addresses (127.0.0.10-254). */
+export const OURS_HOST = "127.0.1.1";
+export const JAVA_HOST = "127.0.1.2";
 const GHZ_BUILD_MS = 15 * 60_000;
 const JAVA_BUILD_MS = 10 * 60_000;
 const FIRST_CALL_MS = 60_000;
@@ -62,6 +62,12 @@ const FIRST_CALL_MS = 60_000;
 const KEPT_UP = 0.95;
 
 type Side = "ours" | "java";
+
+function residentMiB(pid: number): number {
+  const mib = rssMiB([pid]).get(pid);
+  if (mib === undefined) throw new Error(`no resident memory for PID ${pid}: it exited`);
+  return mib;
+}
 
 interface Pinning {
   server: string[];
@@ -203,9 +209,10 @@ export async function measurePeers(options: PeerBenchOptions = {}): Promise<Peer
 
     // --- memory once the rounds are over, then the result ---
     const peer = (side: Side): PeerFigures => ({
+      unthrottledCallsPerS: round(maxPerS[side], 1),
       callsPerS: figures[side].callsPerS,
       p99Ms: figures[side].p99Ms,
-      rssMiB: rssMiB(side === "ours" ? ours.pid : java.pid),
+      rssMiB: residentMiB(side === "ours" ? ours.pid : java.pid),
       startToServingMs: round(startMs[side], 1),
     });
     const o = peer("ours");
@@ -216,13 +223,13 @@ export async function measurePeers(options: PeerBenchOptions = {}): Promise<Peer
         `ghz ${ghzVersion}, -c ${concurrency} --connections ${connections}, ${seconds} s rounds alternating servers ` +
         `after ${warmupRounds} unthrottled warm-up round(s) each; ${pin.note}; ` +
         `our server with LOG_REQUESTS=false; Java: grpc-java EchoServer, request logging off, ` +
-        `${options.jvmOptions?.length ? `JVM flags ${options.jvmOptions.join(" ")}` : "JVM defaults"}; ` +
-        `unthrottled: ours ${Math.round(maxPerS.ours)}, java ${Math.round(maxPerS.java)} calls/s`,
+        `${options.jvmOptions?.length ? `JVM flags ${options.jvmOptions.join(" ")}` : "JVM defaults"}`,
       offeredPerS: offered,
       rounds,
       ours: o,
       java: j,
       ratios: {
+        unthrottledCallsPerS: ratio(o.unthrottledCallsPerS, j.unthrottledCallsPerS),
         callsPerS: ratio(median(o.callsPerS), median(j.callsPerS)),
         p99: ratio(median(o.p99Ms), median(j.p99Ms)),
         rss: ratio(o.rssMiB, j.rssMiB),

@@ -4,6 +4,7 @@
 // the report is what `npm run charts` draws.
 import { measureCapacity, type CapacitySettings } from "./capacitySweep";
 import { measureTimeline, type TimelineSettings } from "./discoveryTimeline";
+import { measurePeers, type PeerBenchOptions } from "./benchPeers";
 import { measureDnsAnswers } from "./dnsFigures";
 import { machine } from "./machine";
 import { LAB_MODES, modesSharingServers, STACK_MAX_CONNECTION_AGE_MS, startSharedCluster } from "./modes";
@@ -17,6 +18,8 @@ export interface ScalePlan {
   point: ScalePointSettings;
   capacity: CapacitySettings;
   timeline: TimelineSettings;
+  /** Our server against grpc-java under ghz; a string says why the plan leaves it out. */
+  peers: PeerBenchOptions | string;
 }
 
 export const SCALE: ScalePlan = {
@@ -44,6 +47,7 @@ export const SCALE: ScalePlan = {
     observeMs: STACK_MAX_CONNECTION_AGE_MS + 10000,
     binMs: 1000,
   },
+  peers: { rounds: 5, seconds: 8 },
 };
 
 /** The same on less, for tests: every figure, small fleets, short windows, a 1 s connection age. */
@@ -53,6 +57,7 @@ export const SCALE_QUICK: ScalePlan = {
   point: { clients: 3, ratePerClient: 50, callsPerServer: 10, minWindowMs: 1500, newClientBoundMs: 3000 },
   capacity: { servers: 3, clients: 3, serviceTimeMs: 50, maxConcurrentCalls: 1, loads: [0.5, 1.2], warmupMs: 500, windowMs: 1500, seed: 1 },
   timeline: { servers: 3, clients: 1, ratePerClient: 50, ageMs: 1000, observeMs: 3500, binMs: 500 },
+  peers: "the quick plan leaves it out: npm run bench:peers measures it alone",
 };
 
 async function scalePoints(plan: ScalePlan, progress: (line: string) => void): Promise<ScalePoint[]> {
@@ -85,6 +90,12 @@ export async function runScale(plan: ScalePlan, progress: (line: string) => void
   const capacity = await measureCapacity(plan.capacity, progress);
   progress(`discovery timeline: every mode side by side (${plan.timeline.observeMs} ms)`);
   const discovery = await Promise.all(LAB_MODES.map((mode) => measureTimeline(mode, plan.timeline)));
+  let peers: Pick<ScaleReport, "peers" | "peersSkipped"> = { peersSkipped: typeof plan.peers === "string" ? plan.peers : undefined };
+  if (typeof plan.peers !== "string") {
+    progress("our server against grpc-java under ghz (builds ghz and the Java peer the first time)");
+    const result = await measurePeers({ ...plan.peers, log: (line) => progress(`peers: ${line}`) });
+    peers = "skipped" in result ? { peersSkipped: result.skipped } : { peers: result };
+  }
   return {
     kind: "grpc-lb scale bench",
     startedAt: new Date(started).toISOString(),
@@ -95,5 +106,6 @@ export async function runScale(plan: ScalePlan, progress: (line: string) => void
     dns,
     capacity,
     discovery,
+    ...peers,
   };
 }

@@ -93,6 +93,8 @@ export interface DiscoveryTimeline {
 }
 
 export interface PeerFigures {
+  /** Calls/s answered with no rate limit, after the warm-up (ghz as fast as it goes). */
+  unthrottledCallsPerS: number;
   /** Calls/s answered at the offered load, per round. */
   callsPerS: number[];
   p99Ms: number[];
@@ -109,5 +111,5 @@ export interface PeerComparison {
   ours: PeerFigures;
   java: PeerFigures;
   /** ours / java, from the medians. */
-  ratios: { callsPerS: number; p99: number; rss: number; startToServing: number };
+  ratios: { unthrottledCallsPerS: number; callsPerS: number; p99: number; rss: number; startToServing: number };
 }
