@@ -12,6 +12,7 @@ import { measureMode, ModeLoadSettings } from "./benchMode";
 import { measureOverhead, OverheadSettings } from "./benchOverhead";
 import { BenchReport, discoveryTargetMs, humanSummary, ModeFigures, targets } from "./benchReport";
 import { measureRollingRestart, RolloutSettings } from "./benchRollout";
+import { JAVA_HOST, OURS_HOST } from "./benchPeers";
 import { runScale, SCALE, SCALE_QUICK } from "./benchScale";
 import { scaleSummary } from "./scaleSummary";
 import { machine } from "./machine";
@@ -157,7 +158,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const scalePlan = values.quick ? SCALE_QUICK : SCALE;
-  const addresses = values.scale ? labAddresses(Math.max(...scalePlan.servers)) : LAB_ADDRESSES;
+  const peers = typeof scalePlan.peers === "string" ? [] : [OURS_HOST, JAVA_HOST];
+  const addresses = values.scale ? [...labAddresses(Math.max(...scalePlan.servers)), ...peers] : LAB_ADDRESSES;
   if (!(await loopbackReady("npm run bench", addresses))) return 2;
   // Ctrl-C: every child process is killed by PID and reaped, then exit 130.
   teardown.exitOnSignals((signal) => progress(`${signal}, stopping`));

@@ -52,9 +52,9 @@ export interface PeerBenchOptions {
 
 export type PeerResult = PeerComparison | { skipped: string };
 
-/** Outside the lab's cluster addresses (127.0.0.10-254). */
-export const OURS_HOST = "127.0.1.1";
-export const JAVA_HOST = "127.0.1.2";
+/** Outside the lab's cluster addresses (127.0.0.10-240). */
+export const OURS_HOST = "127.0.0.251";
+export const JAVA_HOST = "127.0.0.252";
 const GHZ_BUILD_MS = 15 * 60_000;
 const JAVA_BUILD_MS = 10 * 60_000;
 const FIRST_CALL_MS = 60_000;

@@ -26,7 +26,7 @@ export const SCALE: ScalePlan = {
   servers: [3, 10, 30, 100, 150],
   dnsRecords: [3, 10, 28, 29, 30, 100, 150, 1000, 4000, 5000],
   // 10 clients at 80 calls/s: 800 calls/s, well within what the machine's clients can send.
-  point: { clients: 10, ratePerClient: 80, callsPerServer: 60, minWindowMs: 4000, newClientBoundMs: 10000 },
+  point: { clients: 10, ratePerClient: 80, callsPerServer: 100, minWindowMs: 4000, newClientBoundMs: 30000 },
   // 10 servers x 2 workers / 50 ms: 400 calls/s, a quarter of what the client processes manage here.
   capacity: {
     servers: 10,

@@ -25,8 +25,8 @@ const CLUSTER_IP = "127.0.0.10";
 const FIRST_POD_OCTET = 11;
 /** What the demo and the bench use, so a Mac needs only 51 loopback aliases. */
 const DEFAULT_MAX_PODS = 50;
-/** 127.0.0.11 to 127.0.0.254: the scale bench's largest fleets. */
-export const MAX_PODS = 244;
+/** 127.0.0.11 to 127.0.0.240 (the scale bench's largest fleets); .251 and up are the peer benchmark's. */
+export const MAX_PODS = 230;
 /** The EndpointSlice controller's default --max-endpoints-per-slice: more endpoints come in more slices. */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
 /** Servers starting at once: a burst of Node start-ups on a small machine would hit the start timeout. */

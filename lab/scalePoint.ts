@@ -3,7 +3,7 @@
 // reach every server, and what the processes cost in memory.
 import { rssMiB, establishedConnections } from "./processStats";
 import type { LocalCluster } from "./localCluster";
-import { clientEnv, discoveryOf, type LabMode } from "./modes";
+import { clientEnv, discoveryOf, labSettings, type LabMode } from "./modes";
 import type { ScalePoint } from "./scaleReport";
 import { quantile, round, spread } from "./stats";
 import { Teardown } from "./teardown";
@@ -58,9 +58,14 @@ export async function measureScalePoint(mode: LabMode, cluster: LocalCluster, se
       teardown.add(() => killClient(client));
       return client;
     });
+    // The window starts once every client was answered by the servers its policy uses (pick_first
+    // 1, round_robin all): its first calls go to the ones connected first. Bounded: a machine
+    // too small for the fleet shows in the figures instead.
+    const reach = labSettings(mode).lbPolicy === "pick_first" ? 1 : servers.length;
+    const startedAt = Date.now();
     await waitFor(() => clients.every((c) => c.tally.ok > 0), START_TIMEOUT_MS, `${mode}: every client answered`);
-    // Let round_robin connect to every server first: its first calls go to the ones ready first.
-    await sleep(settings.minWindowMs / 2);
+    await waitFor(() => clients.every((c) => c.tally.byBackend.size >= reach), START_TIMEOUT_MS, "").catch(() => undefined);
+    const clientsReadyMs = Date.now() - startedAt;
 
     const before = clients.map((c) => new Map(c.tally.byBackend));
     const evenMs = (servers.length * settings.callsPerServer * 1000) / (settings.clients * settings.ratePerClient);
@@ -86,6 +91,7 @@ export async function measureScalePoint(mode: LabMode, cluster: LocalCluster, se
       mode,
       servers: servers.length,
       clients: clients.length,
+      clientsReadyMs,
       callsPerServer,
       spread: spread(callsPerServer),
       backendsPerClient: windows.map((w) => [...w.values()].filter((n) => n > 0).length),

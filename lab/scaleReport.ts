@@ -28,7 +28,9 @@ export interface ScalePoint {
   mode: LabMode;
   servers: number;
   clients: number;
-  /** Calls each server answered, all clients together, in server order. */
+  /** From starting the clients until each was answered by every server its policy uses (pick_first: 1); 60 s at most. */
+  clientsReadyMs: number;
+  /** Calls each server answered in the window, all clients together, in server order. */
   callsPerServer: number[];
   spread: Spread;
   /** Distinct servers each client's calls reached. */

@@ -6,8 +6,8 @@ const orDash = (value: number | null | undefined) => (value === null || value ==
 
 export function scaleSummary(report: ScaleReport): string[] {
   const lines = ["", "scale: how each mode spreads its clients' calls over the servers"];
-  const widths = [8, 18, 8, 7, 15, 13, 11, 17];
-  lines.push(pad(["servers", "mode", "max/min", "cv", "servers/client", "conns/client", "new client", "MiB client/server"], widths));
+  const widths = [8, 18, 8, 7, 15, 13, 9, 11, 17];
+  lines.push(pad(["servers", "mode", "max/min", "cv", "servers/client", "conns/client", "ready", "new client", "MiB client/server"], widths));
   for (const p of report.scale) {
     const uniq = (xs: (number | null)[]) => [...new Set(xs)].map(orDash).join(",");
     lines.push(
@@ -19,6 +19,7 @@ export function scaleSummary(report: ScaleReport): string[] {
           p.spread.cv,
           uniq(p.backendsPerClient),
           uniq(p.connectionsPerClient),
+          `${(p.clientsReadyMs / 1000).toFixed(1)} s`,
           p.newClientAllServersMs === null ? "never" : `${p.newClientAllServersMs} ms`,
           `${p.memoryMiB.clientMedian}/${p.memoryMiB.serverMedian}`,
         ],
