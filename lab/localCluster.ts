@@ -32,6 +32,10 @@ export const MAX_ENDPOINTS_PER_SLICE = 100;
 /** Servers starting at once: a burst of Node start-ups on a small machine would hit the start timeout. */
 const START_CONCURRENCY = 8;
 
+/** The stand-in API's token and CA directories not yet removed: an exit on Ctrl-C skips stop(). */
+const liveDirs = new Set<string>();
+process.once("exit", () => liveDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 export interface LocalClusterOptions {
   servers: number;
   /** Extra server environment, e.g. MAX_CONNECTION_AGE_MS. */
@@ -111,6 +115,7 @@ export class LocalCluster {
 
   private async startKubeApi(): Promise<void> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grpc-lb-lab-api-"));
+    liveDirs.add(dir);
     fs.writeFileSync(path.join(dir, "token"), LAB_TOKEN, { mode: 0o600 });
     writeStandInCaFile(path.join(dir, "ca.crt"));
     const server = new KubeApiStandIn({ tokens: [LAB_TOKEN] });
@@ -197,6 +202,7 @@ export class LocalCluster {
     if (this.kubeApi) {
       await this.kubeApi.server.stop();
       fs.rmSync(this.kubeApi.dir, { recursive: true, force: true });
+      liveDirs.delete(this.kubeApi.dir);
     }
   }
 
