@@ -1,11 +1,12 @@
 // `node dist/e2e/dnsCompare.js <coredns binary> <work dir>` (run by e2e/dns-compare.sh):
 // the same queries to CoreDNS (hosts plugin) and to the lab's stand-in, both holding 200 A
 // records for one name; prints what each replied and exits 1 on any difference.
-import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as dnsPacket from "dns-packet";
 import { HeadlessDns } from "../lab/headlessDns";
+import { type Child, startTracked } from "../lab/processes";
+import { orTimeout } from "../lab/timing";
 import { poll } from "../test/support/poll";
 import { aQuery, tcpQuery, udpQuery } from "../lab/dnsQuery";
 
@@ -28,27 +29,34 @@ function summary(reply: Buffer) {
   return { bytes: reply.length, tc: packet.flag_tc, records: addresses.length, opt: opt ? opt.udpPayloadSize : "-", addresses: addresses.join(",") };
 }
 
-async function startCoreDns(binary: string, work: string, port: number): Promise<ChildProcess> {
+/** CoreDNS on 127.0.0.1:port serving the hosts file; tracked by PID (lab/processes), so it never outlives this. */
+async function startCoreDns(binary: string, work: string, port: number): Promise<Child> {
   const hosts = path.join(work, "hosts");
   fs.writeFileSync(hosts, SERVERS.map((ip) => `${ip} ${NAME}\n`).join(""));
   const corefile = path.join(work, "Corefile");
   fs.writeFileSync(corefile, `.:${port} {\n  bind 127.0.0.1\n  hosts ${hosts} {\n    ttl 1\n    no_reverse\n  }\n}\n`);
-  const log = fs.openSync(path.join(work, "coredns.log"), "w");
-  const child = spawn(binary, ["-conf", corefile], { stdio: ["ignore", log, log] });
-  await poll("CoreDNS answering", 100, 100, async () => {
-    if (child.exitCode !== null) throw new Error(`CoreDNS exited ${child.exitCode}: ${fs.readFileSync(path.join(work, "coredns.log"), "utf8")}`);
-    return (await tcpQuery(port, aQuery(NAME))) && true; // TCP: refused at once until it listens
-  });
+  const lines: string[] = [];
+  const child = startTracked(binary, ["-conf", corefile], {}, (line) => lines.push(line));
+  try {
+    await poll("CoreDNS answering", 100, 100, async () => {
+      if (child.child.exitCode !== null) throw new Error(`CoreDNS exited ${child.child.exitCode}: ${[...lines, ...child.stderr].join(" | ")}`);
+      return (await tcpQuery(port, aQuery(NAME))) && true; // TCP: refused at once until it listens
+    });
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
   return child;
 }
 
 /** TERM, then KILL if it is still there after 10 s. */
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once("exit", resolve));
+async function stop(child: Child): Promise<void> {
+  if (child.child.exitCode !== null || child.child.signalCode !== null) return;
   child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
+  if ((await orTimeout(child.exited, 10_000)) === "timeout") {
+    child.kill("SIGKILL");
+    await child.exited;
+  }
 }
 
 async function main(): Promise<void> {
@@ -61,7 +69,7 @@ async function main(): Promise<void> {
   const spare = new HeadlessDns();
   const coreDnsPort = await spare.start();
   await spare.stop();
-  let coreDns: ChildProcess | undefined;
+  let coreDns: Child | undefined;
   try {
     coreDns = await startCoreDns(binary, work, coreDnsPort);
     const rows = [];
@@ -79,7 +87,7 @@ async function main(): Promise<void> {
     process.exitCode = differences === 0 ? 0 : 1;
   } finally {
     await standIn.stop();
-    if (coreDns && coreDns.exitCode === null) await stop(coreDns);
+    if (coreDns) await stop(coreDns);
   }
 }
 

@@ -7,7 +7,8 @@ import { percent, shareBar } from "./shareBar";
 export interface ClientLog {
   start(config: ClientConfig): void;
   response(podName: string, podIp: string, ms: number): void;
-  failure(code: string, details: string): void;
+  /** `ms`: from when the call was due until it failed. */
+  failure(code: string, details: string, ms: number): void;
   /** The channel's connectivity state changed (a connection made, lost, or being made). */
   channel(from: string, to: string): void;
   /** The resolver's result changed (kubernetes: targets): the endpoints now used, or why none. */
@@ -49,6 +50,8 @@ export interface ErrorRecord {
   event: "error";
   code: string;
   details: string;
+  /** From when the call was due until it failed (a deadline shows as about the deadline). */
+  ms: number;
 }
 
 export function verdict(backends: number): string {
@@ -120,8 +123,8 @@ class JsonLog implements ClientLog {
   response(podName: string, podIp: string, ms: number): void {
     this.emit({ event: "response", pod: podName, ip: podIp, ms: Math.round(ms * 100) / 100 } satisfies ResponseRecord);
   }
-  failure(code: string, details: string): void {
-    this.emit({ event: "error", code, details } satisfies ErrorRecord);
+  failure(code: string, details: string, ms: number): void {
+    this.emit({ event: "error", code, details, ms: Math.round(ms * 10) / 10 } satisfies ErrorRecord);
   }
   channel(from: string, to: string): void {
     this.emit({ event: "channel", from, to } satisfies ChannelRecord);

@@ -72,7 +72,7 @@ export function runEchoClient(config: ClientConfig, log: ClientLog): RunningClie
     } catch (error) {
       const code = statusName(error);
       stats.recordFailure(code);
-      log.failure(code, (error as Partial<grpc.ServiceError>).details ?? String(error));
+      log.failure(code, (error as Partial<grpc.ServiceError>).details ?? String(error), performance.now() - started);
       return false;
     }
   }
@@ -97,6 +97,9 @@ export function runEchoClient(config: ClientConfig, log: ClientLog): RunningClie
    * rate x deadline.
    */
   async function openLoop(): Promise<void> {
+    // The schedule starts once the channel has connected (or after one deadline): calls due
+    // while it connects would otherwise all go out at once when it does.
+    await new Promise<void>((resolve) => client.waitForReady(Date.now() + config.deadlineMs, () => resolve()));
     const periodMs = 1000 / config.ratePerS;
     const first = performance.now();
     const inFlight = new Set<Promise<boolean>>();

@@ -159,7 +159,7 @@ async function main(): Promise<number> {
   }
   const scalePlan = values.quick ? SCALE_QUICK : SCALE;
   const peers = typeof scalePlan.peers === "string" ? [] : [OURS_HOST, JAVA_HOST];
-  const addresses = values.scale ? [...labAddresses(Math.max(...scalePlan.servers)), ...peers] : LAB_ADDRESSES;
+  const addresses = values.scale ? [...labAddresses(Math.max(LAB_ADDRESSES.length - 1, ...scalePlan.servers)), ...peers] : LAB_ADDRESSES;
   if (!(await loopbackReady("npm run bench", addresses))) return 2;
   // Ctrl-C: every child process is killed by PID and reaped, then exit 130.
   teardown.exitOnSignals((signal) => progress(`${signal}, stopping`));

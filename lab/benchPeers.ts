@@ -144,10 +144,7 @@ export async function measurePeers(options: PeerBenchOptions = {}): Promise<Peer
     const javaPort = await freePort([JAVA_HOST]);
     const javaSpawned = performance.now();
     const java: JavaServer = startJavaServer({ classpath, host: JAVA_HOST, port: javaPort, jvmOptions: options.jvmOptions, prefix: pin.server });
-    teardown.add(async () => {
-      java.kill("SIGKILL");
-      await java.exited;
-    });
+    teardown.add(() => java.stop(3000));
     let javaGone = false;
     void java.exited.then(() => (javaGone = true));
     const javaFirstMs = await msToFirstCall(`${JAVA_HOST}:${javaPort}`, {
@@ -265,11 +262,14 @@ async function main(teardown: Teardown): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const number = (name: keyof typeof values): number | undefined => {
+  /** A positive number; a whole one unless `fraction`. */
+  const number = (name: keyof typeof values, fraction = false): number | undefined => {
     const text = values[name];
     if (typeof text !== "string") return undefined;
     const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${text}"`);
+    if (!Number.isFinite(value) || value <= 0 || (!fraction && !Number.isInteger(value))) {
+      throw new Error(`--${name} must be a positive ${fraction ? "number" : "whole number"}, got "${text}"`);
+    }
     return value;
   };
   if (!(await loopbackReady("benchPeers", [OURS_HOST, JAVA_HOST]))) return 2;
@@ -282,7 +282,7 @@ async function main(teardown: Teardown): Promise<number> {
       seconds: number("seconds"),
       warmupRounds: values["warmup-rounds"] === "0" ? 0 : number("warmup-rounds"),
       offeredPerS: number("offered"),
-      loadShare: number("load-share"),
+      loadShare: number("load-share", true),
       concurrency: number("concurrency"),
       connections: number("connections"),
       pin: values["no-pin"] !== true,

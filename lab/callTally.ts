@@ -13,6 +13,8 @@ export interface FailureAt {
   /** When the parent read the error line (Date.now()). */
   at: number;
   code: string;
+  /** From when the call was due until it failed. */
+  ms: number;
 }
 
 export class CallTally {
@@ -42,9 +44,9 @@ export class CallTally {
     if (this.keepSamples) this.samples.push({ at, ms, pod });
   }
 
-  recordFailure(code: string, at = Date.now()): void {
+  recordFailure(code: string, ms = 0, at = Date.now()): void {
     this.failed++;
-    this.failures.push({ at, code });
+    this.failures.push({ at, code, ms });
     this.failuresByCode[code] = (this.failuresByCode[code] ?? 0) + 1;
   }
 
@@ -59,6 +61,15 @@ export class CallTally {
   /** Samples with from <= at < to. */
   samplesBetween(from: number, to: number): Sample[] {
     return this.samples.filter((s) => s.at >= from && s.at < to);
+  }
+
+  /**
+   * Calls that were due (at - ms) in [from, to), answered and failed: what an open-loop
+   * client offered in a window, however late the answers came. Needs keepSamples.
+   */
+  dueBetween(from: number, to: number): { answered: Sample[]; failed: FailureAt[] } {
+    const due = (x: { at: number; ms: number }) => x.at - x.ms >= from && x.at - x.ms < to;
+    return { answered: this.samples.filter(due), failed: this.failures.filter(due) };
   }
 
   private prune(now: number): void {

@@ -10,7 +10,7 @@ import type { CapacityPoint, CapacitySweep } from "./scaleReport";
 import { quantile, round } from "./stats";
 import { Teardown } from "./teardown";
 import { sleep, waitFor } from "./timing";
-import { killClient, startWatchedClient } from "./watchedClient";
+import { startWatchedClients } from "./watchedClient";
 
 export interface CapacitySettings {
   servers: number;
@@ -20,7 +20,10 @@ export interface CapacitySettings {
   /** Offered load as shares of the fleet's capacity, lowest first. */
   loads: number[];
   warmupMs: number;
+  /** Calls due in this window count, however late their answer or failure came. */
   windowMs: number;
+  /** The clients' call deadline: a call waiting longer fails, and counts at this latency. */
+  deadlineMs: number;
   /** Seeds the l4 balancer's picks, so every load sees the same pinning (kube-proxy's is random too). */
   seed: number;
 }
@@ -35,28 +38,33 @@ async function measurePoint(mode: LabMode, cluster: LocalCluster, perClient: num
   const teardown = new Teardown();
   try {
     cluster.balancer.setRandom(seededRandom(s.seed));
-    const env = clientEnv(mode, cluster, { ECHO_RATE_PER_S: String(perClient), ECHO_SUMMARY_INTERVAL_MS: "0" });
-    // Every load gets the same picks (which client gets which may differ; all offer the same rate).
-    const clients = Array.from({ length: s.clients }, (_, i) => {
-      const client = startWatchedClient(`client-${i + 1}`, env, { keepSamples: true });
-      teardown.add(() => killClient(client));
-      return client;
+    const env = clientEnv(mode, cluster, {
+      ECHO_RATE_PER_S: String(perClient),
+      ECHO_DEADLINE_MS: String(s.deadlineMs),
+      ECHO_SUMMARY_INTERVAL_MS: "0",
     });
+    // Every load gets the same picks (which client gets which may differ; all offer the same rate).
+    const clients = startWatchedClients(s.clients, env, teardown, { keepSamples: true });
     await waitFor(() => clients.every((c) => c.tally.ok + c.tally.failed > 0), START_TIMEOUT_MS, `${mode}: every client called`);
     await sleep(s.warmupMs);
     const from = Date.now();
     await sleep(s.windowMs);
     const to = Date.now();
-    const samples = clients.flatMap((c) => c.tally.samplesBetween(from, to));
-    const failed = clients.reduce((sum, c) => sum + c.tally.failures.filter((f) => f.at >= from && f.at < to).length, 0);
-    const ms = samples.map((x) => x.ms);
+    // Throughput: answers that came in the window (an overloaded fleet cannot answer more than its
+    // capacity, however long its queues). Latency: every call due in the window, answered or
+    // failed, once each has had its deadline; a failed one at the time it failed, so overload shows.
+    await sleep(s.deadlineMs + 500);
+    const answered = clients.flatMap((c) => c.tally.samplesBetween(from, to));
+    const due = clients.map((c) => c.tally.dueBetween(from, to));
+    const failed = due.flatMap((d) => d.failed);
+    const ms = [...due.flatMap((d) => d.answered.map((x) => x.ms)), ...failed.map((f) => f.ms)];
     return {
       offeredPerS: perClient * s.clients,
-      achievedPerS: round((samples.length * 1000) / (to - from)),
+      achievedPerS: round((answered.length * 1000) / (to - from)),
       p50Ms: round(quantile(ms, 0.5)),
       p99Ms: round(quantile(ms, 0.99)),
-      failed,
-      pods: new Set(samples.map((x) => x.pod)),
+      failed: failed.length,
+      pods: new Set(answered.map((x) => x.pod)),
     };
   } finally {
     await teardown.run();
@@ -94,6 +102,7 @@ export async function measureCapacity(s: CapacitySettings, progress: (line: stri
     clients: s.clients,
     serviceTimeMs: s.serviceTimeMs,
     maxConcurrentCalls: s.maxConcurrentCalls,
+    deadlineMs: s.deadlineMs,
     fleetCapacityPerS: capacity,
     points,
     serversUsed,

@@ -6,7 +6,7 @@ import { clientEnv, type LabMode, maxConnectionAgeMs, startModeCluster } from ".
 import type { DiscoveryTimeline } from "./scaleReport";
 import { Teardown } from "./teardown";
 import { sleep, waitFor } from "./timing";
-import { killClient, startWatchedClient } from "./watchedClient";
+import { startWatchedClients } from "./watchedClient";
 
 export interface TimelineSettings {
   servers: number;
@@ -29,11 +29,7 @@ export async function measureTimeline(mode: LabMode, s: TimelineSettings): Promi
     const fresh = await cluster.addServer(false);
     const responses: { at: number; pod: string }[] = [];
     const env = clientEnv(mode, cluster, { ECHO_RATE_PER_S: String(s.ratePerClient), ECHO_SUMMARY_INTERVAL_MS: "0" });
-    const clients = Array.from({ length: s.clients }, (_, i) => {
-      const client = startWatchedClient(`client-${i + 1}`, env, { onResponse: (pod, at) => responses.push({ at, pod }) });
-      teardown.add(() => killClient(client));
-      return client;
-    });
+    const clients = startWatchedClients(s.clients, env, teardown, { onResponse: (pod, at) => responses.push({ at, pod }) });
     await waitFor(() => clients.every((c) => c.tally.ok > 0), START_TIMEOUT_MS, `${mode}: every client answered`);
     const publishedAt = Date.now();
     cluster.publishServers();

@@ -3,6 +3,7 @@
 // concurrency, for a fixed time, rate-limited or not; read from its JSON report.
 import { PROTO_PATH } from "../echo/proto";
 import { startTracked } from "./processes";
+import { orTimeout } from "./timing";
 
 export const ECHO_METHOD = "com.example.grpc.EchoService/echo";
 
@@ -89,9 +90,7 @@ export async function ghzRound(settings: GhzSettings): Promise<GhzRound> {
   const stdout: string[] = [];
   const run = startTracked(command[0], command.slice(1), { HOME: process.env.HOME ?? "" }, (line) => stdout.push(line));
   const limitMs = settings.seconds * 1000 + 30_000;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), limitMs)));
-  const code = await Promise.race([run.exited, timedOut]).finally(() => clearTimeout(timer));
+  const code = await orTimeout(run.exited, limitMs);
   if (code === "timeout") {
     run.kill("SIGKILL");
     await run.exited;

@@ -2,6 +2,7 @@
 // which prints its classpath) as a tracked child of the lab: the peer our server
 // is measured against.
 import { Child, startTracked } from "./processes";
+import { orTimeout } from "./timing";
 
 export const JAVA_SERVER_CLASS = "com.example.grpc.EchoServer";
 
@@ -25,12 +26,6 @@ export interface JavaServer extends Child {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Spawns the JVM at once (no waiting: the caller times its start). */
 export function startJavaServer(options: JavaServerOptions): JavaServer {
   const lines: string[] = [];
@@ -52,9 +47,9 @@ export function startJavaServer(options: JavaServerOptions): JavaServer {
     const running = () => child.child.exitCode === null && child.child.signalCode === null;
     if (!running()) return;
     child.kill("SIGTERM");
-    if ((await within(child.exited, timeoutMs)) !== "timeout") return;
+    if ((await orTimeout(child.exited, timeoutMs)) !== "timeout") return;
     child.kill("SIGKILL");
-    await within(child.exited, timeoutMs);
+    await orTimeout(child.exited, timeoutMs);
   };
   return { ...child, host: options.host, port: options.port, lines, stop };
 }

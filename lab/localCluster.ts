@@ -7,9 +7,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GRPC_PORT_NAME, SERVER_NAME, serviceHost } from "../components/mode";
+import { SERVER_NAME, serviceHost } from "../components/mode";
 import { HeadlessDns } from "./headlessDns";
-import { KubeApiStandIn, clientEnv as kubeApiClientEnv, endpointSlice, writeStandInCaFile } from "./kubeApiStandIn";
+import { KubeApiStandIn, clientEnv as kubeApiClientEnv, writeStandInCaFile } from "./kubeApiStandIn";
+import { labSlices } from "./labSlices";
 import { L4Balancer } from "./l4Balancer";
 import { requireLoopback } from "./loopback";
 import { freePort, ServerProcess, startServer } from "./processes";
@@ -27,8 +28,6 @@ const FIRST_POD_OCTET = 11;
 const DEFAULT_MAX_PODS = 50;
 /** 127.0.0.11 to 127.0.0.240 (the scale bench's largest fleets); .251 and up are the peer benchmark's. */
 export const MAX_PODS = 230;
-/** The EndpointSlice controller's default --max-endpoints-per-slice: more endpoints come in more slices. */
-export const MAX_ENDPOINTS_PER_SLICE = 100;
 /** Servers starting at once: a burst of Node start-ups on a small machine would hit the start timeout. */
 const START_CONCURRENCY = 8;
 
@@ -62,7 +61,7 @@ export class LocalCluster {
   private started = 0;
 
   /** EndpointSlices published last time, so shrinking deletes the ones no longer needed. */
-  private slices = 0;
+  private sliceNames: string[] = [];
 
   private constructor(
     readonly port: number,
@@ -136,7 +135,7 @@ export class LocalCluster {
 
   /** The Service's EndpointSlices right now (mode api), as the stand-in API server serves them. */
   get endpointSlices(): number {
-    return this.kubeApi ? this.slices : 0;
+    return this.kubeApi ? this.sliceNames.length : 0;
   }
 
   /**
@@ -215,23 +214,12 @@ export class LocalCluster {
     if (this.kubeApi) this.publishSlices(this.kubeApi.server, ready);
   }
 
-  /** As the EndpointSlice controller does: at most 100 endpoints a slice, as many slices as that takes (one when empty). */
+  /** Puts the Service's slices (see labSlices) and deletes those a shrink left over. */
   private publishSlices(api: KubeApiStandIn, ready: ServerProcess[]): void {
-    const count = Math.max(1, Math.ceil(ready.length / MAX_ENDPOINTS_PER_SLICE));
-    for (let i = 0; i < count; i++) {
-      const endpoints = ready.slice(i * MAX_ENDPOINTS_PER_SLICE, (i + 1) * MAX_ENDPOINTS_PER_SLICE);
-      api.putSlice(
-        LAB_NAMESPACE,
-        SERVER_NAME,
-        endpointSlice({
-          name: `${SERVER_NAME}-lab-${i + 1}`,
-          endpoints: endpoints.map((s) => ({ ip: s.host, pod: s.name, ready: true })),
-          ports: [{ name: GRPC_PORT_NAME, port: this.port }],
-        }),
-      );
-    }
-    for (let i = count; i < this.slices; i++) api.deleteSlice(LAB_NAMESPACE, `${SERVER_NAME}-lab-${i + 1}`);
-    this.slices = count;
+    const slices = labSlices(ready, this.port);
+    for (const slice of slices) api.putSlice(LAB_NAMESPACE, SERVER_NAME, slice);
+    for (const name of this.sliceNames) if (!slices.some((s) => s.metadata.name === name)) api.deleteSlice(LAB_NAMESPACE, name);
+    this.sliceNames = slices.map((s) => s.metadata.name);
   }
 }
 

@@ -7,6 +7,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import type { Summary } from "../echo/callStats";
+import { within } from "./timing";
 import type { ChannelRecord, EndpointsRecord, ErrorRecord, ResponseRecord } from "../echo/clientLog";
 
 export const SERVER_ENTRY = path.join(__dirname, "..", "echo", "server.js");
@@ -118,14 +119,6 @@ export function startTracked(
 function startChild(entry: string, env: Env, onLine: (line: string) => void, prefix: string[] = []): Child {
   const [command, ...args] = [...prefix, process.execPath, entry];
   return startTracked(command, args, env, onLine);
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** A port that is free on every one of `hosts` at the time of asking. */

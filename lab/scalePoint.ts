@@ -8,7 +8,7 @@ import type { ScalePoint } from "./scaleReport";
 import { quantile, round, spread } from "./stats";
 import { Teardown } from "./teardown";
 import { sleep, waitFor } from "./timing";
-import { killClient, startWatchedClient, type WatchedClient } from "./watchedClient";
+import { killClient, startWatchedClient, startWatchedClients, type WatchedClient } from "./watchedClient";
 
 export interface ScalePointSettings {
   clients: number;
@@ -53,19 +53,17 @@ export async function measureScalePoint(mode: LabMode, cluster: LocalCluster, se
   try {
     const servers = cluster.servers.map((s) => s.name);
     const env = clientEnv(mode, cluster, { ECHO_RATE_PER_S: String(settings.ratePerClient), ECHO_SUMMARY_INTERVAL_MS: "0" });
-    const clients = Array.from({ length: settings.clients }, (_, i) => {
-      const client = startWatchedClient(`client-${i + 1}`, env);
-      teardown.add(() => killClient(client));
-      return client;
-    });
+    const clients = startWatchedClients(settings.clients, env, teardown);
     // The window starts once every client was answered by the servers its policy uses (pick_first
     // 1, round_robin all): its first calls go to the ones connected first. Bounded: a machine
-    // too small for the fleet shows in the figures instead.
+    // too small for the fleet shows as null and in the figures instead.
     const reach = labSettings(mode).lbPolicy === "pick_first" ? 1 : servers.length;
     const startedAt = Date.now();
     await waitFor(() => clients.every((c) => c.tally.ok > 0), START_TIMEOUT_MS, `${mode}: every client answered`);
-    await waitFor(() => clients.every((c) => c.tally.byBackend.size >= reach), START_TIMEOUT_MS, "").catch(() => undefined);
-    const clientsReadyMs = Date.now() - startedAt;
+    const reached = await waitFor(() => clients.every((c) => c.tally.byBackend.size >= reach), START_TIMEOUT_MS - (Date.now() - startedAt), "")
+      .then(() => true)
+      .catch(() => false);
+    const clientsReadyMs = reached ? Date.now() - startedAt : null;
 
     const before = clients.map((c) => new Map(c.tally.byBackend));
     const evenMs = (servers.length * settings.callsPerServer * 1000) / (settings.clients * settings.ratePerClient);

@@ -28,8 +28,8 @@ export interface ScalePoint {
   mode: LabMode;
   servers: number;
   clients: number;
-  /** From starting the clients until each was answered by every server its policy uses (pick_first: 1); 60 s at most. */
-  clientsReadyMs: number;
+  /** From starting the clients until each was answered by every server its policy uses (pick_first: 1); null = not within 60 s. */
+  clientsReadyMs: number | null;
   /** Calls each server answered in the window, all clients together, in server order. */
   callsPerServer: number[];
   spread: Spread;
@@ -61,10 +61,12 @@ export interface DnsAnswer {
 export interface CapacityPoint {
   /** Calls per second the load generators offered (open loop). */
   offeredPerS: number;
-  /** Calls per second answered OK. */
+  /** Calls answered OK in the window, per second. */
   achievedPerS: number;
+  /** Over every call due in the window, a failed one at the time it failed (about the deadline). */
   p50Ms: number;
   p99Ms: number;
+  /** Calls due in the window that failed (mostly DEADLINE_EXCEEDED). */
   failed: number;
 }
 
@@ -74,6 +76,8 @@ export interface CapacitySweep {
   /** The servers' simulated cost: each call takes serviceTimeMs, at most maxConcurrentCalls at once per server. */
   serviceTimeMs: number;
   maxConcurrentCalls: number;
+  /** The clients' call deadline. */
+  deadlineMs: number;
   /** servers x maxConcurrentCalls x 1000 / serviceTimeMs. */
   fleetCapacityPerS: number;
   /** Per mode: one point per offered load, lowest first. */

@@ -19,7 +19,7 @@ export function scaleSummary(report: ScaleReport): string[] {
           p.spread.cv,
           uniq(p.backendsPerClient),
           uniq(p.connectionsPerClient),
-          `${(p.clientsReadyMs / 1000).toFixed(1)} s`,
+          p.clientsReadyMs === null ? "no" : `${(p.clientsReadyMs / 1000).toFixed(1)} s`,
           p.newClientAllServersMs === null ? "never" : `${p.newClientAllServersMs} ms`,
           `${p.memoryMiB.clientMedian}/${p.memoryMiB.serverMedian}`,
         ],

@@ -11,3 +11,17 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, what:
     await sleep(everyMs);
   }
 }
+
+/** `promise`'s value, or "timeout" after `ms`; the timer is cleared either way. */
+export function orTimeout<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `promise`'s value; rejects naming `what` after `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const result = await orTimeout(promise, ms);
+  if (result === "timeout") throw new Error(`${what}: no result within ${ms} ms`);
+  return result;
+}

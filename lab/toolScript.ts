@@ -4,6 +4,7 @@
 // not an exception: its last log line says what is missing.
 import * as path from "node:path";
 import { startTracked } from "./processes";
+import { orTimeout } from "./timing";
 
 export const TOOLS_DIR = path.resolve(__dirname, "..", "..", "scripts", "tools");
 
@@ -16,18 +17,12 @@ export async function runToolScript(name: string, timeoutMs: number, log: (line:
   const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
   // Its own process group: a timeout or Ctrl-C also ends the go or mvn it runs.
   const script = startTracked("bash", [path.join(TOOLS_DIR, name)], env, (line) => stdout.push(line), { onStderr: log, group: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
-  try {
-    const code = await Promise.race([script.exited, timedOut]);
-    if (code === "timeout") {
-      script.kill("SIGKILL");
-      return { ok: false, reason: `${name} did not finish within ${timeoutMs / 1000} s` };
-    }
-    if (code !== 0) return { ok: false, reason: script.stderr.at(-1) ?? `${name} exited with ${code} and said nothing` };
-    const output = stdout.join("\n").trim();
-    return output ? { ok: true, output } : { ok: false, reason: `${name} printed nothing` };
-  } finally {
-    clearTimeout(timer);
+  const code = await orTimeout(script.exited, timeoutMs);
+  if (code === "timeout") {
+    script.kill("SIGKILL");
+    return { ok: false, reason: `${name} did not finish within ${timeoutMs / 1000} s` };
   }
+  if (code !== 0) return { ok: false, reason: script.stderr.at(-1) ?? `${name} exited with ${code} and said nothing` };
+  const output = stdout.join("\n").trim();
+  return output ? { ok: true, output } : { ok: false, reason: `${name} printed nothing` };
 }

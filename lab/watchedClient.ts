@@ -2,6 +2,7 @@
 // tallied as they arrive; the demo and the benchmark both watch clients this way.
 import { CallTally } from "./callTally";
 import { ClientProcess, startClient } from "./processes";
+import type { Teardown } from "./teardown";
 
 export interface WatchedClient {
   name: string;
@@ -25,7 +26,7 @@ export function startWatchedClient(name: string, env: Record<string, string>, op
       tally.recordResponse(event.pod, event.ms, at);
       options.onResponse?.(event.pod, at);
     } else if (event.event === "error") {
-      tally.recordFailure(event.code);
+      tally.recordFailure(event.code, event.ms);
     }
   });
   return { name, process, tally };
@@ -36,4 +37,13 @@ export async function killClient(client: WatchedClient): Promise<void> {
   const child = client.process.child;
   if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await client.process.exited;
+}
+
+/** `count` clients named client-1, client-2, ... with one environment, each killed when `teardown` runs. */
+export function startWatchedClients(count: number, env: Record<string, string>, teardown: Teardown, options: WatchOptions = {}): WatchedClient[] {
+  return Array.from({ length: count }, (_, i) => {
+    const client = startWatchedClient(`client-${i + 1}`, env, options);
+    teardown.add(() => killClient(client));
+    return client;
+  });
 }

@@ -29,6 +29,7 @@ describe(`scale: ${SERVERS} server pods`, () => {
   before(async () => {
     stack = await E2eStack.open(STACK);
     await stack.ensure(CONFIG);
+    await serversReady(expected());
   });
 
   it(`scale: a client pod resolves all ${SERVERS} servers through CoreDNS`, async function () {
@@ -44,7 +45,6 @@ describe(`scale: ${SERVERS} server pods`, () => {
 
   it(`scale: every client spreads over all ${SERVERS} servers`, async function () {
     const { namespace } = expected();
-    await serversReady(expected());
     const since = Date.now();
     await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
     await expectTrafficShape(expected(), since);

@@ -25,6 +25,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as readline from "node:readline";
 import type { Summary } from "../../echo/callStats";
 import { freePort, startClient, startServer, type ClientEvent } from "../../lab/processes";
+import { within } from "../../lab/timing";
 import { assert, CheckRun } from "../support/checkRun";
 
 const HOST = "127.0.0.1";
@@ -42,14 +43,6 @@ const CLASSPATH = process.env.INTEROP_JAVA_CLASSPATH ?? "";
 const JVM_OPTS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m"];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Waits (bounded) until `condition` holds. */
 async function until(condition: () => boolean, ms: number): Promise<boolean> {
