@@ -1,46 +1,33 @@
-// The grpc-java EchoServer of test/interop/java (built by scripts/tools/java-peer.sh,
-// which prints its classpath) as a tracked child of the lab: the peer our server
-// is measured against.
+// The grpc-java peer of test/interop/java (built by scripts/tools/java-peer.sh, which
+// prints its classpath) as tracked children of the lab: the interop checks run its
+// client and server, the peer benchmark measures our server against its server.
 import { Child, startTracked } from "./processes";
 import { orTimeout } from "./timing";
 
 export const JAVA_SERVER_CLASS = "com.example.grpc.EchoServer";
 
-export interface JavaServerOptions {
+export interface JavaOptions {
   classpath: string;
-  host: string;
-  port: number;
   /** JVM flags; none = the JVM's own defaults, as the original example runs. */
   jvmOptions?: string[];
-  /** A command the JVM runs under, e.g. ["taskset", "-c", "0"]; it must exec java so the PID stays the JVM's. */
+  /** Put before `java` (e.g. taskset -c 0). */
   prefix?: string[];
-  /** Per-call log line (LOG_REQUESTS); off by default, as for our server in the lab. */
-  logRequests?: boolean;
+  /** The java binary; default `java` on PATH. */
+  java?: string;
+  env?: Record<string, string>;
 }
 
-export interface JavaServer extends Child {
-  host: string;
-  port: number;
+export interface JavaProcess extends Child {
   lines: string[];
   /** SIGTERM, a bounded wait, then SIGKILL and another bounded wait. */
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** Spawns the JVM at once (no waiting: the caller times its start). */
-export function startJavaServer(options: JavaServerOptions): JavaServer {
+/** Spawns `mainClass` of the peer at once (no waiting: the caller times its start). */
+export function startJava(mainClass: string, args: string[], options: JavaOptions): JavaProcess {
   const lines: string[] = [];
-  const command = [
-    ...(options.prefix ?? []),
-    "java",
-    ...(options.jvmOptions ?? []),
-    "-cp",
-    options.classpath,
-    JAVA_SERVER_CLASS,
-    options.host,
-    String(options.port),
-    options.host, // `from`: the address, as the original answers
-  ];
-  const env: Record<string, string> = { LOG_REQUESTS: options.logRequests ? "true" : "false" };
+  const command = [...(options.prefix ?? []), options.java ?? "java", ...(options.jvmOptions ?? []), "-cp", options.classpath, mainClass, ...args];
+  const env: Record<string, string> = { ...options.env };
   if (process.env.JAVA_HOME) env.JAVA_HOME = process.env.JAVA_HOME;
   const child = startTracked(command[0], command.slice(1), env, (line) => lines.push(line));
   const stop = async (timeoutMs = 5000) => {
@@ -51,5 +38,24 @@ export function startJavaServer(options: JavaServerOptions): JavaServer {
     child.kill("SIGKILL");
     await orTimeout(child.exited, timeoutMs);
   };
-  return { ...child, host: options.host, port: options.port, lines, stop };
+  return { ...child, lines, stop };
+}
+
+export interface JavaServerOptions extends JavaOptions {
+  host: string;
+  port: number;
+  /** Per-call log line (LOG_REQUESTS); off by default, as for our server in the lab. */
+  logRequests?: boolean;
+}
+
+export interface JavaServer extends JavaProcess {
+  host: string;
+  port: number;
+}
+
+/** The EchoServer on host:port, answering with the host as `from`, as the original does. */
+export function startJavaServer(options: JavaServerOptions): JavaServer {
+  const env = { ...options.env, LOG_REQUESTS: options.logRequests ? "true" : "false" };
+  const server = startJava(JAVA_SERVER_CLASS, [options.host, String(options.port), options.host], { ...options, env });
+  return { ...server, host: options.host, port: options.port };
 }

@@ -27,8 +27,9 @@ export function latencyChart(report: ScaleReport): string {
   const option: ChartOption = {
     title: heading(
       "Call latency (ms, log scale) against calls offered per second",
-      `solid: p99, dashed: p50; ${c.servers} servers, each call takes ${c.serviceTimeMs} ms, ` +
-        `fleet capacity ${count(c.fleetCapacityPerS)} calls/s\n${runLine(report)}`,
+      `solid: p99, dashed: p50, of every call due, a failed one at its deadline` +
+        `${c.deadlineMs ? ` (${c.deadlineMs / 1000} s)` : ""}; ${c.servers} servers, ${c.serviceTimeMs} ms a call, ` +
+        `capacity ${count(c.fleetCapacityPerS)} calls/s\n${runLine(report)}`,
     ),
     legend: legend.legend,
     grid,

@@ -21,10 +21,9 @@
 // labels that nothing connects to. Every process started here is killed by PID
 // on exit. Prints one PASS/FAIL line per check, then "N passed, N failed";
 // exits non-zero if any check failed.
-import { ChildProcess, spawn } from "node:child_process";
-import * as readline from "node:readline";
 import type { Summary } from "../../echo/callStats";
 import { freePort, startClient, startServer, type ClientEvent } from "../../lab/processes";
+import { type JavaProcess, startJava as startPeerClass } from "../../lab/javaServer";
 import { within } from "../../lab/timing";
 import { assert, CheckRun } from "../support/checkRun";
 
@@ -56,55 +55,11 @@ async function until(condition: () => boolean, ms: number): Promise<boolean> {
 
 // ------------------------------------------------------------ Java peers ---
 
-interface JavaProcess {
-  child: ChildProcess;
-  lines: string[];
-  stderr: string[];
-  /** Resolves with the exit code (null if ended by a signal). */
-  exited: Promise<number | null>;
-  /** SIGTERM, a bounded wait, then SIGKILL. */
-  stop(): Promise<void>;
-}
-
-const javaChildren = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of javaChildren) child.kill("SIGKILL");
-});
 const run = new CheckRun();
 
-function startJava(mainClass: string, args: string[]): JavaProcess {
-  const child = spawn(JAVA, [...JVM_OPTS, "-cp", CLASSPATH, `com.example.grpc.${mainClass}`, ...args], {
-    env: { PATH: process.env.PATH ?? "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  javaChildren.add(child);
-  const lines: string[] = [];
-  const stderr: string[] = [];
-  readline.createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
-  readline.createInterface({ input: child.stderr! }).on("line", (line) => stderr.push(line));
-  const exited = new Promise<number | null>((resolve) => {
-    child.once("error", (error) => {
-      stderr.push(String(error));
-      javaChildren.delete(child);
-      resolve(-1);
-    });
-    child.once("exit", (code) => {
-      javaChildren.delete(child);
-      resolve(code);
-    });
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    try {
-      await within(exited, 10_000, `java ${mainClass} stop`);
-    } catch {
-      child.kill("SIGKILL");
-      await within(exited, 5_000, `java ${mainClass} kill`).catch(() => undefined);
-    }
-  };
-  return { child, lines, stderr, exited, stop };
-}
+/** A class of the Java peer, with the quick-start JVM flags. */
+const startJava = (mainClass: string, args: string[]): JavaProcess =>
+  startPeerClass(`com.example.grpc.${mainClass}`, args, { classpath: CLASSPATH, jvmOptions: JVM_OPTS, java: JAVA });
 
 const tail = (lines: string[]) => lines.slice(-3).join(" | ") || "(nothing)";
 const count = (lines: string[], prefix: string) => lines.filter((l) => l.startsWith(prefix)).length;
