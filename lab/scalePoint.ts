@@ -76,11 +76,11 @@ export async function measureScalePoint(mode: LabMode, cluster: LocalCluster, se
       teardown,
     );
     await sleep(windowMs);
+    const windows = clients.map((c, i) => since(c, before[i]));
     const connectionsPerClient = clients.map((c) => establishedConnections(c.process.pid, [cluster.port, cluster.l4Port]));
     const memory = rssMiB([...clients.map((c) => c.process.pid), ...cluster.servers.map((s) => s.pid)]);
     const newClientAllServersMs = await newClient;
 
-    const windows = clients.map((c, i) => since(c, before[i]));
     const callsPerServer = servers.map((pod) => windows.reduce((sum, w) => sum + (w.get(pod) ?? 0), 0));
     const mib = (pids: number[]) => pids.map((pid) => memory.get(pid)).filter((m): m is number => m !== undefined);
     const clientMiB = mib(clients.map((c) => c.process.pid));
