@@ -1,5 +1,6 @@
 // Deploys the echo service in the load-balancing mode the stack's config chooses
-// (Pulumi.l4.yaml, Pulumi.clientside.yaml). Reads config, composes, exports.
+// (Pulumi.l4.yaml, Pulumi.clientside.yaml, Pulumi.api.yaml, Pulumi.l7.yaml).
+// Reads config, composes, exports.
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram } from "./components/program";
 
@@ -13,3 +14,4 @@ export const image = outputs.image;
 export const clientPods = outputs.clientPods;
 export const logCommands = outputs.logCommands;
 export const getPodsCommand = outputs.getPodsCommand;
+export const proxyLogCommand = outputs.proxyLogCommand;

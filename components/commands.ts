@@ -9,3 +9,8 @@ export const labelSelector = (selector: Record<string, string>) => Object.entrie
 export function getPodsCommand(namespace: string, selector: Record<string, string>): string {
   return `kubectl get pods -n ${namespace} -l ${labelSelector(selector)}`;
 }
+
+/** Every pod of a selector at once, each line prefixed with its pod (kubectl follows at most 5 by default). */
+export function selectorLogCommand(namespace: string, selector: Record<string, string>): string {
+  return `kubectl logs -f -n ${namespace} -l ${labelSelector(selector)} --prefix`;
+}

@@ -21,6 +21,8 @@ export const CONFIG_DEFAULTS = {
   image: "",
   baseImage: "",
   platform: "",
+  proxyImage: "haproxy:3.2",
+  proxyReplicas: 2,
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
@@ -45,6 +47,9 @@ export interface StackConfig {
   /** How the clients log: text tables for people, or JSON lines for log pipelines and jq. */
   clientLogFormat: LogFormat;
   image: ImageSource;
+  /** Mode l7 only: the HAProxy image and how many proxies run. */
+  proxyImage: string;
+  proxyReplicas: number;
 }
 
 /** What readStackConfig needs from pulumi.Config (plain objects work in tests). */
@@ -134,6 +139,12 @@ export function readStackConfig(source: ConfigSource, stack: string, presentKeys
     problems.push(`${key("clientLogFormat")} must be one of ${LOG_FORMATS.join(", ")}, got ${JSON.stringify(clientLogFormat)}`);
   }
 
+  const proxyReplicas = wholeNumber("proxyReplicas", 1);
+  const proxyImage = noSpaces("proxyImage") || CONFIG_DEFAULTS.proxyImage;
+  if (/^[a-z]+:\/\//.test(proxyImage)) {
+    problems.push(`${key("proxyImage")} must be an image reference without a scheme, e.g. haproxy:3.2, got ${JSON.stringify(proxyImage)}`);
+  }
+
   const registry = noSpaces("registry");
   const image = noSpaces("image");
   const baseImage = noSpaces("baseImage");
@@ -171,5 +182,7 @@ export function readStackConfig(source: ConfigSource, stack: string, presentKeys
     image: image
       ? { kind: "prebuilt", reference: image }
       : { kind: "build", registry: registry || undefined, baseImage: baseImage || undefined, platform: platform || undefined },
+    proxyImage,
+    proxyReplicas,
   };
 }

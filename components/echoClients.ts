@@ -16,12 +16,13 @@ export interface EchoClientsArgs extends WorkloadArgs {
   concurrency: number;
   logFormat: LogFormat;
   /**
-   * The servers' component: the clients are created only once it is ready. A client that
-   * starts first sees an empty or partial backend set: l4 clients all pin to the first
-   * server that turns ready, clientside ones spread only after their next re-resolution,
-   * and the first calls fail UNAVAILABLE (seen on a real node in the e2e).
+   * What the clients dial, the servers or l7's proxy: the clients are created only once
+   * it is ready. A client that starts first sees an empty or partial backend set: l4
+   * clients all pin to the first server that turns ready, clientside ones spread only
+   * after their next re-resolution, and the first calls fail UNAVAILABLE (seen on a
+   * real node in the e2e).
    */
-  servers: pulumi.Resource;
+  upstream: pulumi.Resource;
 }
 
 /** `name` names the StatefulSet (Pulumi resource and Kubernetes object) and so its pods `<name>-N`. */
@@ -84,7 +85,7 @@ export class EchoClients extends pulumi.ComponentResource {
         },
       },
       // The binding first: a client that starts without it gets 403 until it exists.
-      { parent: this, dependsOn: [args.servers, ...(this.access ? [this.access.binding] : [])] },
+      { parent: this, dependsOn: [args.upstream, ...(this.access ? [this.access.binding] : [])] },
     );
 
     this.podNames = this.statefulSet.metadata.name.apply((setName) =>

@@ -3,6 +3,7 @@
 // PodDisruptionBudget so that voluntary evictions (kubectl drain) take one server at a time.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { allowOnlyFrom, oneAtATime } from "./guards";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
 import { GRPC_PORT, GRPC_PORT_NAME } from "./mode";
 import { SERVER_KEEPALIVE } from "../echo/keepalive";
@@ -28,7 +29,7 @@ export const SERVER_TERMINATION_GRACE_SECONDS =
 export const MAX_CONNECTION_AGE_GRACE_MS = 10_000;
 
 export interface EchoServersArgs extends WorkloadArgs {
-  /** Selector of the pods allowed to call the servers. */
+  /** Selector of the pods allowed to call the servers: the clients, or in l7 the proxy. */
   clientSelector: Record<string, string>;
 }
 
@@ -122,40 +123,8 @@ export class EchoServers extends pulumi.ComponentResource {
       },
     );
 
-    this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
-      `${name}-allow-clients`,
-      {
-        metadata: { name: `${name}-allow-clients`, namespace, labels: labels.pod },
-        spec: {
-          podSelector: { matchLabels: labels.selector },
-          policyTypes: ["Ingress"],
-          ingress: [
-            {
-              from: [{ podSelector: { matchLabels: args.clientSelector } }],
-              ports: [{ protocol: "TCP", port: GRPC_PORT }],
-            },
-          ],
-        },
-      },
-      { parent: this },
-    );
-
-    this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(
-      name,
-      {
-        metadata: { name, namespace, labels: labels.pod },
-        spec: {
-          // One server at a time, whatever the replica count: a drain evicts the next
-          // only once the last one's replacement is ready elsewhere. maxUnavailable
-          // rather than minAvailable, so a single replica does not block drains forever.
-          maxUnavailable: 1,
-          selector: { matchLabels: labels.selector },
-          // A pod that is not ready serves nothing: evicting it costs no capacity.
-          unhealthyPodEvictionPolicy: "AlwaysAllow",
-        },
-      },
-      { parent: this },
-    );
+    this.networkPolicy = allowOnlyFrom(name, namespace, labels, args.clientSelector, this);
+    this.disruptionBudget = oneAtATime(name, namespace, labels, this);
 
     this.registerOutputs({
       deployment: this.deployment.metadata.name,

@@ -7,7 +7,7 @@ export interface WorkloadLabels {
   pod: Record<string, string>;
 }
 
-export function workloadLabels(name: string, component: "server" | "client", instance: string): WorkloadLabels {
+export function workloadLabels(name: string, component: "server" | "client" | "proxy", instance: string): WorkloadLabels {
   const selector = { run: name };
   return {
     selector,

@@ -1,15 +1,17 @@
 // The one place that says what a load-balancing mode means: how the Service looks,
 // how clients address it, which gRPC policy they use, whether servers age out
-// connections, and whether clients read the Kubernetes API. Everything else reads
-// these settings instead of testing the mode.
+// connections, whether clients read the Kubernetes API, and whether an HTTP/2 proxy
+// stands between clients and servers. Everything else reads these settings instead
+// of testing the mode.
 
-export const MODES = ["l4", "clientside", "api"] as const;
+export const MODES = ["l4", "clientside", "api", "l7"] as const;
 export type Mode = (typeof MODES)[number];
 
 export type LbPolicy = "pick_first" | "round_robin";
 
 export const SERVER_NAME = "echo-server";
 export const CLIENT_NAME = "echo-client";
+export const PROXY_NAME = "echo-proxy";
 export const GRPC_PORT = 8080;
 export const GRPC_PORT_NAME = "grpc";
 
@@ -32,6 +34,15 @@ export interface ModeSettings {
    * a ServiceAccount allowed to list and watch them, and a token mounted.
    */
   readsEndpointSlices: boolean;
+  /** Mode l7: an HTTP/2 proxy between clients and servers, behind its own ClusterIP Service. */
+  proxy?: ProxySettings;
+}
+
+export interface ProxySettings {
+  /** The proxy's Service, which the clients dial (`target` names it). */
+  service: ServiceShape;
+  /** What the proxy resolves and balances over: the servers' headless Service, host:port. */
+  upstream: { host: string; port: number };
 }
 
 export function isMode(value: string): value is Mode {
@@ -86,6 +97,22 @@ export function modeSettings(
         lbPolicy: "round_robin",
         maxConnectionAgeMs: 0,
         readsEndpointSlices: true,
+      };
+    case "l7":
+      // The clients are l4's, unchanged: pick_first to one virtual IP. Behind it an
+      // HTTP/2 proxy (components/echoProxy.ts) picks a server for every request from
+      // the headless Service's records, which it resolves again every second, so the
+      // servers need not cut connections either.
+      return {
+        service: { type: "ClusterIP", clusterIP: "None", sessionAffinity: "None" },
+        target: `${serviceHost(namespace, clusterDomain, PROXY_NAME)}:${GRPC_PORT}`,
+        lbPolicy: "pick_first",
+        maxConnectionAgeMs: 0,
+        readsEndpointSlices: false,
+        proxy: {
+          service: { type: "ClusterIP", sessionAffinity: "None" },
+          upstream: { host: serviceHost(namespace, clusterDomain, serviceName), port: GRPC_PORT },
+        },
       };
   }
 }

@@ -1,14 +1,15 @@
-// The whole program for one validated config: namespace, image, servers, clients,
-// and the stack outputs. index.ts calls it once; tests call it once per config.
+// The whole program for one validated config: namespace, image, servers, the l7
+// proxy where the mode has one, clients, and the stack outputs. index.ts calls it once; tests call it once per config.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { getPodsCommand, logCommand } from "./commands";
+import { getPodsCommand, logCommand, selectorLogCommand } from "./commands";
 import { StackConfig } from "./config";
 import { EchoClients } from "./echoClients";
 import { EchoImage } from "./echoImage";
+import { EchoProxy } from "./echoProxy";
 import { EchoServers } from "./echoServers";
 import { workloadLabels } from "./labels";
-import { CLIENT_NAME, LbPolicy, Mode, SERVER_NAME, modeSettings } from "./mode";
+import { CLIENT_NAME, LbPolicy, Mode, PROXY_NAME, SERVER_NAME, modeSettings } from "./mode";
 import { restrictedNamespace } from "./namespace";
 
 export interface EchoStackOutputs {
@@ -20,12 +21,15 @@ export interface EchoStackOutputs {
   clientPods: pulumi.Output<string[]>;
   logCommands: pulumi.Output<string[]>;
   getPodsCommand: pulumi.Output<string>;
+  /** Mode l7: follows every proxy pod's log (servers coming and going). */
+  proxyLogCommand?: pulumi.Output<string>;
 }
 
 export interface EchoStack {
   namespace: k8s.core.v1.Namespace;
   image: EchoImage;
   servers: EchoServers;
+  proxy?: EchoProxy;
   clients: EchoClients;
   outputs: EchoStackOutputs;
 }
@@ -34,6 +38,7 @@ export function deployEchoStack(config: StackConfig): EchoStack {
   const settings = modeSettings(config.mode, config.namespace, config.clusterDomain, config.maxConnectionAgeMs);
   const serverLabels = workloadLabels(SERVER_NAME, "server", config.namespace);
   const clientLabels = workloadLabels(CLIENT_NAME, "client", config.namespace);
+  const proxyLabels = workloadLabels(PROXY_NAME, "proxy", config.namespace);
 
   const namespace = restrictedNamespace(config.namespace);
   // Everything below uses the Namespace's output, so it is created first and deleted last.
@@ -46,8 +51,24 @@ export function deployEchoStack(config: StackConfig): EchoStack {
     replicas: config.serverReplicas,
     settings,
     labels: serverLabels,
-    clientSelector: clientLabels.selector,
+    // Behind a proxy only the proxy calls the servers.
+    clientSelector: settings.proxy ? proxyLabels.selector : clientLabels.selector,
   });
+  const proxy =
+    settings.proxy &&
+    new EchoProxy(
+      PROXY_NAME,
+      {
+        namespace: ns,
+        image: config.proxyImage,
+        replicas: config.proxyReplicas,
+        settings: settings.proxy,
+        serverReplicas: config.serverReplicas,
+        labels: proxyLabels,
+        clientSelector: clientLabels.selector,
+        servers,
+      },
+    );
   const clients = new EchoClients(CLIENT_NAME, {
     namespace: ns,
     image: image.reference,
@@ -57,13 +78,15 @@ export function deployEchoStack(config: StackConfig): EchoStack {
     logFormat: config.clientLogFormat,
     settings,
     labels: clientLabels,
-    servers,
+    // The clients start once what they dial is ready: the proxy, or else the servers.
+    upstream: proxy ?? servers,
   });
 
   return {
     namespace,
     image,
     servers,
+    proxy,
     clients,
     outputs: {
       mode: pulumi.output(config.mode),
@@ -76,6 +99,7 @@ export function deployEchoStack(config: StackConfig): EchoStack {
         .all([ns, clients.podNames])
         .apply(([name, pods]) => pods.map((pod) => logCommand(name, pod))),
       getPodsCommand: ns.apply((name) => getPodsCommand(name, clientLabels.selector)),
+      ...(proxy ? { proxyLogCommand: ns.apply((name) => selectorLogCommand(name, proxyLabels.selector)) } : {}),
     },
   };
 }

@@ -2,12 +2,15 @@
 // on distinct loopback addresses (the pods), a DNS server answering one name
 // with all of them (the headless Service), a per-connection TCP balancer on
 // its own address (the ClusterIP Service), optionally a stand-in API server
-// serving them as the Service's EndpointSlices, and readiness probes that take
+// serving them as the Service's EndpointSlices or a real HAProxy resolving them
+// through that DNS server (mode l7's proxy), and readiness probes that take
 // a server that stops answering out of all of them. Demo, benchmark and tests use it.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PROXY_READY_PATH } from "../components/haproxyConfig";
 import { SERVER_NAME, serviceHost } from "../components/mode";
+import { HaproxyProcess } from "./haproxy";
 import { HeadlessDns } from "./headlessDns";
 import { KubeApiStandIn, clientEnv as kubeApiClientEnv, writeStandInCaFile } from "./kubeApiStandIn";
 import { labSlices } from "./labSlices";
@@ -15,6 +18,7 @@ import { L4Balancer } from "./l4Balancer";
 import { requireLoopback } from "./loopback";
 import { freePort, ServerProcess, startServer } from "./processes";
 import { ProbeTiming, ReadinessProber, STACK_PROBE } from "./readinessProber";
+import { within } from "./timing";
 
 export const LAB_NAMESPACE = "grpc-lb";
 export const LAB_CLUSTER_DOMAIN = "cluster.local";
@@ -23,6 +27,8 @@ export const SERVICE_NAME = serviceHost(LAB_NAMESPACE, LAB_CLUSTER_DOMAIN);
 const LAB_TOKEN = "grpc-lb-lab-client";
 /** The "ClusterIP"; pods get 127.0.0.11, .12, ... */
 const CLUSTER_IP = "127.0.0.10";
+/** Mode l7's proxy: one HAProxy, standing in for the proxy Service and its pods. */
+const PROXY_IP = "127.0.0.9";
 const FIRST_POD_OCTET = 11;
 /** What the demo and the bench use, so a Mac needs only 51 loopback aliases. */
 const DEFAULT_MAX_PODS = 50;
@@ -43,6 +49,8 @@ export interface LocalClusterOptions {
   probe?: ProbeTiming;
   /** Also serve the servers as EndpointSlices from a stand-in API server (mode api). */
   kubeApi?: boolean;
+  /** Also run HAProxy in front of the servers (mode l7); needs haproxy on PATH. */
+  proxy?: boolean;
   /** The most servers this cluster will run (default: 50, or `servers` if more); each needs a loopback address. */
   maxServers?: number;
 }
@@ -52,6 +60,8 @@ export class LocalCluster {
   readonly dns = new HeadlessDns();
   readonly balancer = new L4Balancer();
   private kubeApi?: { server: KubeApiStandIn; port: number; dir: string };
+  /** Mode l7's HAProxy, when started with `proxy`. */
+  haproxy?: HaproxyProcess;
   private readonly prober: ReadinessProber;
   /** Started with publish = false and not published yet. */
   private readonly held = new Set<ServerProcess>();
@@ -83,6 +93,7 @@ export class LocalCluster {
       cluster.balancerPort = await cluster.balancer.start(CLUSTER_IP, cluster.port);
       if (options.kubeApi) await cluster.startKubeApi();
       await cluster.addServers(options.servers);
+      if (options.proxy) await cluster.startProxy();
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -103,6 +114,24 @@ export class LocalCluster {
   /** What a clientside client dials: every pod address, through our DNS server. */
   get headlessTarget(): string {
     return `dns://127.0.0.1:${this.dnsPort}/${SERVICE_NAME}:${this.port}`;
+  }
+
+  /** What an l7 client dials: the proxy, one address, which picks a server per request. */
+  get proxyTarget(): string {
+    if (!this.haproxy) throw new Error("this LocalCluster was started without proxy");
+    return `${PROXY_IP}:${this.port}`;
+  }
+
+  /** HAProxy on the servers' port, resolving the headless name through our DNS server with the stack's settings. */
+  private async startProxy(): Promise<void> {
+    this.haproxy = await HaproxyProcess.start({
+      listen: { host: PROXY_IP, port: this.port },
+      health: { host: PROXY_IP, port: await freePort([PROXY_IP]) },
+      upstream: { host: SERVICE_NAME, port: this.port, slots: this.maxServers },
+      nameservers: [`127.0.0.1:${this.dnsPort}`],
+    });
+    // Ready as the pod's probe means it: HAProxy has a server to send calls to.
+    await within(this.haproxy.waitFor(PROXY_READY_PATH, 200), 10_000, "haproxy ready");
   }
 
   /** What a client of mode api needs to reach the stand-in API server (token and CA files). */
@@ -195,6 +224,7 @@ export class LocalCluster {
 
   async stop(): Promise<void> {
     this.prober.stop();
+    await this.haproxy?.stop();
     await Promise.all(this.servers.map((s) => s.stop("SIGKILL").catch(() => null)));
     await this.balancer.stop();
     await this.dns.stop();
@@ -223,9 +253,9 @@ export class LocalCluster {
   }
 }
 
-/** The loopback addresses a LocalCluster of up to `maxServers` servers uses: the ClusterIP, then one per pod. */
+/** The loopback addresses a LocalCluster of up to `maxServers` servers uses: the proxy's, the ClusterIP, then one per pod. */
 export function labAddresses(maxServers = DEFAULT_MAX_PODS): string[] {
-  return [CLUSTER_IP, ...Array.from({ length: maxServers }, (_, i) => podHost(i))];
+  return [PROXY_IP, CLUSTER_IP, ...Array.from({ length: maxServers }, (_, i) => podHost(i))];
 }
 
 /** What the demo and the bench need. */

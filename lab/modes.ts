@@ -1,13 +1,14 @@
 // The load-balancing modes as the lab runs them, read from the stack's mode table
 // (components/mode.ts) with the lab's stand-ins in place of a cluster's parts: the
 // per-connection balancer for a ClusterIP's virtual IP, the DNS server for a headless
-// Service's records, the stand-in API server for its EndpointSlices.
+// Service's records, the stand-in API server for its EndpointSlices; and a real
+// HAProxy for l7's proxy, where haproxy is installed (else l7 is left out, and said so).
 import { CONFIG_DEFAULTS } from "../components/config";
 import { MODES, Mode, ModeSettings, modeSettings } from "../components/mode";
+import { HAPROXY_HINT, haproxyPath } from "./haproxy";
 import { LAB_CLUSTER_DOMAIN, LAB_NAMESPACE, LocalCluster, SERVICE_NAME } from "./localCluster";
 import type { ProbeTiming } from "./readinessProber";
 
-export const LAB_MODES = MODES;
 export type LabMode = Mode;
 
 /** MAX_CONNECTION_AGE_MS the stack gives servers that age connections out. */
@@ -16,7 +17,7 @@ export const STACK_MAX_CONNECTION_AGE_MS: number = CONFIG_DEFAULTS.maxConnection
 type Env = Record<string, string>;
 
 /** How the mode's clients find the servers. */
-export type Discovery = "virtual-ip" | "dns" | "kubernetes-api";
+export type Discovery = "virtual-ip" | "dns" | "kubernetes-api" | "proxy";
 
 /** The stack's settings for `mode`, in the lab's namespace; `ageMs` stands in for the stack's maxConnectionAgeMs. */
 export function labSettings(mode: LabMode, ageMs = STACK_MAX_CONNECTION_AGE_MS): ModeSettings {
@@ -25,9 +26,24 @@ export function labSettings(mode: LabMode, ageMs = STACK_MAX_CONNECTION_AGE_MS):
 
 export function discoveryOf(mode: LabMode): Discovery {
   const settings = labSettings(mode);
+  if (settings.proxy) return "proxy";
   if (settings.readsEndpointSlices) return "kubernetes-api";
   return settings.service.clusterIP === "None" ? "dns" : "virtual-ip";
 }
+
+/** Why the lab cannot run `mode` on this machine, or undefined when it can. */
+export function missingFor(mode: LabMode): string | undefined {
+  return discoveryOf(mode) === "proxy" && haproxyPath() === undefined ? HAPROXY_HINT : undefined;
+}
+
+/** The modes this machine can run, in the mode table's order. */
+export const LAB_MODES: readonly LabMode[] = MODES.filter((mode) => missingFor(mode) === undefined);
+
+/** One line per mode left out, saying how to get it (printed by the demo and the bench). */
+export const LAB_MODES_MISSING: readonly string[] = MODES.flatMap((mode) => {
+  const missing = missingFor(mode);
+  return missing ? [`${mode} left out: ${missing}`] : [];
+});
 
 /** The servers' MAX_CONNECTION_AGE_MS in `mode` when the stack's age is `ageMs`. */
 export function maxConnectionAgeMs(mode: LabMode, ageMs: number): number {
@@ -47,6 +63,7 @@ export function startSharedCluster(modes: LabMode[], servers: number, ageMs: num
     serverEnv: { MAX_CONNECTION_AGE_MS: String([...ages][0]), ...env },
     probe,
     kubeApi: modes.some((mode) => discoveryOf(mode) === "kubernetes-api"),
+    proxy: modes.some((mode) => discoveryOf(mode) === "proxy"),
   });
 }
 
@@ -71,11 +88,13 @@ export function clientEnv(mode: LabMode, cluster: LocalCluster, extra: Env = {})
       return { ECHO_SERVICE_TARGET: cluster.headlessTarget, ...policy, ...extra };
     case "kubernetes-api":
       return { ECHO_SERVICE_TARGET: settings.target, ...cluster.kubeApiEnv(), ...policy, ...extra };
+    case "proxy":
+      return { ECHO_SERVICE_TARGET: cluster.proxyTarget, ...policy, ...extra };
   }
 }
 
 /** One line saying how clients of `mode` reach the servers. */
-export function describeMode(mode: LabMode, cluster: Pick<LocalCluster, "clusterIpTarget">): string {
+export function describeMode(mode: LabMode, cluster: Pick<LocalCluster, "clusterIpTarget" | "proxyTarget">): string {
   const { lbPolicy, target } = labSettings(mode);
   switch (discoveryOf(mode)) {
     case "virtual-ip":
@@ -84,5 +103,7 @@ export function describeMode(mode: LabMode, cluster: Pick<LocalCluster, "cluster
       return `${lbPolicy} -> ${SERVICE_NAME}, all A records`;
     case "kubernetes-api":
       return `${lbPolicy} -> ${target}, EndpointSlices`;
+    case "proxy":
+      return `${lbPolicy} -> HAProxy ${cluster.proxyTarget}, a server per request`;
   }
 }

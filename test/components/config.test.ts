@@ -48,8 +48,8 @@ describe("Pulumi.yaml and the stack files", () => {
 
 describe("config errors register no resource", () => {
   const cases: [string, Record<string, string>, RegExp][] = [
-    ["mode foo", { mode: "foo" }, /grpc-lb:mode must be one of l4, clientside, api, got "foo"/],
-    ["mode L4 (case matters)", { mode: "L4" }, /grpc-lb:mode must be one of l4, clientside, api, got "L4"/],
+    ["mode foo", { mode: "foo" }, /grpc-lb:mode must be one of l4, clientside, api, l7, got "foo"/],
+    ["mode L4 (case matters)", { mode: "L4" }, /grpc-lb:mode must be one of l4, clientside, api, l7, got "L4"/],
     ...["0", "-1", "1.5", "abc", ""].flatMap((value): [string, Record<string, string>, RegExp][] => [
       [`serverReplicas ${JSON.stringify(value)}`, { serverReplicas: value }, new RegExp(`grpc-lb:serverReplicas must be a whole number >= 1, got "${value.replace(".", "\\.")}"`)],
       [`clientReplicas ${JSON.stringify(value)}`, { clientReplicas: value }, new RegExp(`grpc-lb:clientReplicas must be a whole number >= 1, got "${value.replace(".", "\\.")}"`)],
@@ -63,6 +63,8 @@ describe("config errors register no resource", () => {
     ["registry with a scheme", { registry: "http://localhost:5001" }, /grpc-lb:registry must look like host\[:port\]\[\/path\]/],
     ["registry and image", { registry: "localhost:5001", image: "echo:1" }, /grpc-lb:registry cannot be combined with grpc-lb:image/],
     ["platform amd64", { platform: "amd64" }, /grpc-lb:platform must look like os\/arch/],
+    ["proxyImage with a scheme", { mode: "l7", proxyImage: "docker://haproxy:3.2" }, /grpc-lb:proxyImage must be an image reference without a scheme/],
+    ["proxyReplicas 0", { mode: "l7", proxyReplicas: "0" }, /grpc-lb:proxyReplicas must be a whole number >= 1, got "0"/],
     ["a misspelt key", { serverReplica: "3" }, /grpc-lb:serverReplica is not a known key; known keys: mode, namespace, clusterDomain, serverReplicas/],
   ];
 
@@ -131,6 +133,8 @@ describe("readStackConfig", () => {
       maxConnectionAgeMs: 30000,
       clientLogFormat: "text",
       image: { kind: "build", registry: undefined, baseImage: undefined, platform: undefined },
+      proxyImage: "haproxy:3.2",
+      proxyReplicas: 2,
     });
   });
 
@@ -147,6 +151,8 @@ describe("readStackConfig", () => {
       registry: "localhost:5001/lab",
       baseImage: "node:local",
       platform: "linux/arm64/v8",
+      proxyImage: " registry.example/haproxy:3.2.9 ",
+      proxyReplicas: "3",
     };
     assert.deepEqual(readStackConfig({ get: (key) => values[key] }, "cs"), {
       stack: "cs",
@@ -159,6 +165,8 @@ describe("readStackConfig", () => {
       maxConnectionAgeMs: 0,
       clientLogFormat: "json",
       image: { kind: "build", registry: "localhost:5001/lab", baseImage: "node:local", platform: "linux/arm64/v8" },
+      proxyImage: "registry.example/haproxy:3.2.9",
+      proxyReplicas: 3,
     });
   });
 

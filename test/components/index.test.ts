@@ -18,7 +18,7 @@ describe("index.ts", () => {
     const recorder = await startMocks({ mode: "round-robin" }, "clientside");
     await assert.rejects(import("../../index"), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /grpc-lb:mode must be one of l4, clientside, api, got "round-robin"/);
+      assert.match(error.message, /grpc-lb:mode must be one of l4, clientside, api, l7, got "round-robin"/);
       return true;
     });
     await allRpcsDone();

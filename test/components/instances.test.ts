@@ -15,7 +15,7 @@ function deployPair(serverName: string, clientName: string) {
   const clientLabels = workloadLabels(clientName, "client", namespace);
   const common = { namespace, image: "echo:1", imagePullPolicy: "IfNotPresent", settings };
   const servers = new EchoServers(serverName, { ...common, replicas: 2, labels: serverLabels, clientSelector: clientLabels.selector });
-  new EchoClients(clientName, { ...common, replicas: 1, concurrency: 1, logFormat: "text", labels: clientLabels, servers });
+  new EchoClients(clientName, { ...common, replicas: 1, concurrency: 1, logFormat: "text", labels: clientLabels, upstream: servers });
   return settings;
 }
 

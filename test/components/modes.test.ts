@@ -63,7 +63,23 @@ const expectations = {
     policy: "round_robin",
     maxConnectionAgeMs: "0",
   },
+  l7: {
+    service: { type: "ClusterIP", sessionAffinity: "None", clusterIP: "None" },
+    target: `echo-proxy.${NS}.svc.cluster.local:8080`,
+    policy: "pick_first",
+    maxConnectionAgeMs: "0",
+  },
 } as const;
+
+/** Mode l7's proxy: its component, ConfigMap (auto-named), Deployment, Service, policy and budget. */
+const PROXY = [
+  "grpc-lb:index:EchoProxy::echo-proxy",
+  "kubernetes:core/v1:ConfigMap::echo-proxy",
+  "kubernetes:apps/v1:Deployment::echo-proxy",
+  "kubernetes:core/v1:Service::echo-proxy",
+  "kubernetes:networking.k8s.io/v1:NetworkPolicy::echo-proxy-allow-clients",
+  "kubernetes:policy/v1:PodDisruptionBudget::echo-proxy",
+];
 
 const RBAC = [
   "kubernetes:core/v1:ServiceAccount::echo-client",
@@ -80,18 +96,22 @@ for (const mode of MODES) {
     let service: Service;
     let server: Container;
     let client: Container;
+    /** Who may call the servers, and what the clients wait for: the proxy in l7, else the clients and the servers. */
+    const serversCalledBy = mode === "l7" ? "echo-proxy" : "echo-client";
+    const clientsDial = mode === "l7" ? "echo-proxy" : "echo-server";
 
     before(async () => {
       run = await mockRun({ mode });
-      deployment = manifest(run.recorder.one(T.deployment));
+      deployment = manifest(run.recorder.one(T.deployment, "echo-server"));
       statefulSet = manifest(run.recorder.one(T.statefulSet));
-      service = manifest(run.recorder.one(T.service));
+      service = manifest(run.recorder.one(T.service, "echo-server"));
       server = deployment.spec.template.spec.containers[0];
       client = statefulSet.spec.template.spec.containers[0];
     });
 
     it("registers the namespace, image, servers, clients, network policy and disruption budget, each once", () => {
       const rbac = mode === "api" ? RBAC : [];
+      const proxy = mode === "l7" ? PROXY : [];
       assert.deepEqual(run.recorder.seen(), [
         "docker:index/image:Image::echo",
         "grpc-lb:index:EchoClients::echo-client",
@@ -104,11 +124,12 @@ for (const mode of MODES) {
         "kubernetes:networking.k8s.io/v1:NetworkPolicy::echo-server-allow-clients",
         "kubernetes:policy/v1:PodDisruptionBudget::echo-server",
         ...rbac,
+        ...proxy,
       ].sort());
     });
 
     it("lets voluntary evictions (kubectl drain) take one server at a time", () => {
-      const budget = manifest<PodDisruptionBudget>(run.recorder.one(T.disruptionBudget));
+      const budget = manifest<PodDisruptionBudget>(run.recorder.one(T.disruptionBudget, "echo-server"));
       assert.equal(budget.metadata.namespace, NS);
       assert.equal(budget.spec.maxUnavailable, 1);
       assert.equal(budget.spec.minAvailable, undefined, "minAvailable on one replica would block drains forever");
@@ -127,7 +148,7 @@ for (const mode of MODES) {
     });
 
     it("replaces the Service, deleting it first, when clusterIP changes (mode switch)", () => {
-      const registration = run.recorder.one(T.service);
+      const registration = run.recorder.one(T.service, "echo-server");
       assert.deepEqual(registration.replaceOnChanges, ["spec.clusterIP"]);
       assert.equal(registration.deleteBeforeReplace, true);
     });
@@ -181,7 +202,7 @@ for (const mode of MODES) {
       assert.equal(clientLabels.run, "echo-client");
       assert.equal(podLabels["app.kubernetes.io/name"], "echo-server");
       assert.equal(clientLabels["app.kubernetes.io/component"], "client");
-      const policy = manifest<NetworkPolicy>(run.recorder.one(T.networkPolicy));
+      const policy = manifest<NetworkPolicy>(run.recorder.one(T.networkPolicy, "echo-server-allow-clients"));
       for (const selector of [service.spec.selector, deployment.spec.selector.matchLabels, policy.spec.podSelector.matchLabels]) {
         assert.ok(Object.keys(selector).length > 0);
         assert.ok(isSubset(selector, podLabels), `${JSON.stringify(selector)} must match the server pods`);
@@ -218,7 +239,8 @@ for (const mode of MODES) {
       const templates = run.recorder.registrations
         .map((r) => ({ r, template: (r.inputs.spec as { template?: PodTemplate } | undefined)?.template }))
         .filter((t) => t.template !== undefined);
-      assert.deepEqual(templates.map((t) => t.r.type).sort(), [T.deployment, T.statefulSet]);
+      const workloads = [T.deployment, ...(mode === "l7" ? [T.deployment] : []), T.statefulSet];
+      assert.deepEqual(templates.map((t) => t.r.type).sort(), workloads);
       for (const { r, template } of templates) {
         const spec = template!.spec;
         const where = `${r.type} ${r.name}`;
@@ -230,7 +252,9 @@ for (const mode of MODES) {
         // Only clients that resolve through the Kubernetes API get a token (checked below).
         assert.equal(spec.automountServiceAccountToken, mode === "api" && r.type === T.statefulSet, where);
         assert.equal(spec.hostNetwork, undefined, where);
-        assert.equal(spec.volumes, undefined, where);
+        // The proxy reads its configuration from a ConfigMap, and nothing else is mounted.
+        const volumes = r.name === "echo-proxy" ? ["configMap"] : [];
+        assert.deepEqual((spec.volumes ?? []).map((v) => Object.keys(v).filter((k) => k !== "name")).flat(), volumes, where);
         assert.ok(spec.containers.length > 0, where);
         for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) {
           assert.deepEqual(
@@ -257,18 +281,20 @@ for (const mode of MODES) {
       assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce-version"], "latest");
       assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
       assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/audit"], "restricted");
-      for (const type of [T.deployment, T.statefulSet, T.service, T.networkPolicy]) {
-        assert.equal(manifest<{ metadata: { namespace: string } }>(run.recorder.one(type)).metadata.namespace, NS, type);
+      const namespaced = run.recorder.registrations.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== T.namespace);
+      assert.ok(namespaced.length >= 5);
+      for (const r of namespaced) {
+        assert.equal(manifest<{ metadata: { namespace: string } }>(r).metadata.namespace, NS, `${r.type} ${r.name}`);
       }
       assert.equal(run.outputs.namespace, NS);
     });
 
-    it("lets only echo-client pods reach echo-server, on TCP 8080", () => {
-      const policy = manifest<NetworkPolicy>(run.recorder.one(T.networkPolicy));
+    it(`lets only ${serversCalledBy} pods reach echo-server, on TCP 8080`, () => {
+      const policy = manifest<NetworkPolicy>(run.recorder.one(T.networkPolicy, "echo-server-allow-clients"));
       assert.deepEqual(policy.spec.podSelector, { matchLabels: { run: "echo-server" } });
       assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
       assert.deepEqual(policy.spec.ingress, [
-        { from: [{ podSelector: { matchLabels: { run: "echo-client" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+        { from: [{ podSelector: { matchLabels: { run: serversCalledBy } } }], ports: [{ protocol: "TCP", port: 8080 }] },
       ]);
     });
 
@@ -283,11 +309,11 @@ for (const mode of MODES) {
       assert.equal(urnType(parentOf[`${T.image}::echo`]), "grpc-lb:index:EchoImage");
     });
 
-    it("creates the clients only after the server Deployment and Service are done", () => {
+    it(`creates the clients only after the ${clientsDial} Deployment and Service are done`, () => {
       const urnType = (urn: string) => urn.split("::")[2]?.split("$").pop();
       const waitsFor = run.recorder.one(T.statefulSet).dependencies.map((urn) => `${urnType(urn)}::${urn.split("::").pop()}`);
-      assert.ok(waitsFor.includes(`${T.deployment}::echo-server`), `StatefulSet waits for ${waitsFor.join(", ") || "nothing"}`);
-      assert.ok(waitsFor.includes(`${T.service}::echo-server`), `StatefulSet waits for ${waitsFor.join(", ") || "nothing"}`);
+      assert.ok(waitsFor.includes(`${T.deployment}::${clientsDial}`), `StatefulSet waits for ${waitsFor.join(", ") || "nothing"}`);
+      assert.ok(waitsFor.includes(`${T.service}::${clientsDial}`), `StatefulSet waits for ${waitsFor.join(", ") || "nothing"}`);
     });
   });
 }
@@ -316,7 +342,7 @@ describe("mode api: least privilege for the clients' resolver", () => {
     const clients = manifest<StatefulSet>(run.recorder.one(T.statefulSet)).spec.template.spec;
     assert.equal(clients.serviceAccountName, "echo-client");
     assert.equal(clients.automountServiceAccountToken, true);
-    const servers = manifest<Deployment>(run.recorder.one(T.deployment)).spec.template.spec;
+    const servers = manifest<Deployment>(run.recorder.one(T.deployment, "echo-server")).spec.template.spec;
     assert.equal(servers.serviceAccountName, undefined);
     assert.equal(servers.automountServiceAccountToken, false);
     const waitsFor = run.recorder.one(T.statefulSet).dependencies.map((urn) => urn.split("::").pop());

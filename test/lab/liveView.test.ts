@@ -12,7 +12,7 @@ function panel(mode: (typeof LAB_MODES)[number]): ModePanel {
   for (let i = 0; i < 400_000; i++) tally.recordResponse(servers[i % 4], 1, 0);
   return {
     mode,
-    how: describeMode(mode, { clusterIpTarget: "127.0.0.10:65535" }),
+    how: describeMode(mode, { clusterIpTarget: "127.0.0.10:65535", proxyTarget: "127.0.0.9:65535" }),
     ageNote: ageNote(mode, 30000),
     servers,
     newServer: servers[3],

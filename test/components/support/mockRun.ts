@@ -79,9 +79,10 @@ export class Recorder {
     return this.registrations.filter((r) => r.type === type);
   }
 
-  one(type: string): Registration {
-    const found = this.all(type);
-    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  /** The one registration of `type`, or of `type` named `name` where a mode registers several. */
+  one(type: string, name?: string): Registration {
+    const found = this.all(type).filter((r) => name === undefined || r.name === name);
+    if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
     return found[0];
   }
 }
@@ -149,6 +150,8 @@ export interface ResolvedOutputs {
   clientPods: string[];
   logCommands: string[];
   getPodsCommand: string;
+  /** Mode l7 only. */
+  proxyLogCommand?: string;
 }
 
 export interface MockRun {
@@ -171,6 +174,7 @@ export async function mockRun(config: Record<string, string>, stack = "test"): P
     program.clients,
     program.clients.statefulSet,
     ...(program.image.build ? [program.image.build] : []),
+    ...(program.proxy ? [program.proxy, program.proxy.config, program.proxy.deployment, program.proxy.service, program.proxy.networkPolicy] : []),
   ];
   await Promise.all(resources.map((r) => resolve(r.urn)));
   const o = program.outputs;
@@ -183,6 +187,7 @@ export async function mockRun(config: Record<string, string>, stack = "test"): P
     clientPods: await resolve(o.clientPods),
     logCommands: await resolve(o.logCommands),
     getPodsCommand: await resolve(o.getPodsCommand),
+    ...(o.proxyLogCommand ? { proxyLogCommand: await resolve(o.proxyLogCommand) } : {}),
   };
   return { recorder, stack: program, outputs };
 }

@@ -1,0 +1,144 @@
+// Mode l7's proxy: HAProxy in a Deployment behind a ClusterIP Service, balancing every
+// gRPC request over the servers it resolves from their headless Service. Its
+// configuration (./haproxyConfig) ships as a ConfigMap; a NetworkPolicy admits only
+// the echo clients, and a PodDisruptionBudget keeps one proxy serving through drains.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { haproxyConfig, PROXY_HEALTH_PORT, PROXY_TIMING, PROXY_HEALTH_PORT_NAME, PROXY_LIVE_PATH, PROXY_READY_PATH, serverSlots } from "./haproxyConfig";
+import { allowOnlyFrom, oneAtATime } from "./guards";
+import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
+import { WorkloadLabels } from "./labels";
+import { GRPC_PORT, GRPC_PORT_NAME, ProxySettings } from "./mode";
+import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
+
+/** Where the official haproxy image reads its configuration; the ConfigMap is mounted there. */
+export const HAPROXY_CONFIG_DIR = "/usr/local/etc/haproxy";
+export const HAPROXY_CONFIG_FILE = "haproxy.cfg";
+
+/**
+ * Stopping: the pod first pauses in preStop while kube-proxy stops sending new
+ * connections to it; then the image's stop signal (SIGUSR1 in the official image:
+ * a soft stop) lets HAProxy finish the calls in flight, for at most hardStopAfterMs.
+ */
+export const PROXY_PRESTOP_SLEEP_SECONDS = 5;
+export const PROXY_TERMINATION_GRACE_SECONDS = PROXY_PRESTOP_SLEEP_SECONDS + Math.ceil(PROXY_TIMING.hardStopAfterMs / 1000) + 5;
+
+/** Readiness is asked often: a proxy with no server left should leave its Service fast. */
+const READINESS = { periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 };
+const LIVENESS = { periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 };
+
+export interface EchoProxyArgs {
+  namespace: pulumi.Input<string>;
+  image: string;
+  replicas: number;
+  /** The mode's proxy settings: what it resolves. */
+  settings: ProxySettings;
+  /** How many servers the stack runs; the proxy gets room for more (serverSlots). */
+  serverReplicas: number;
+  labels: WorkloadLabels;
+  /** Selector of the pods allowed to call the proxy. */
+  clientSelector: Record<string, string>;
+  /** The servers' component: a proxy started before them would wait unready. */
+  servers: pulumi.Resource;
+}
+
+/** `name` names everything inside: Deployment, Service, PodDisruptionBudget `<name>`, NetworkPolicy `<name>-allow-clients`. */
+export class EchoProxy extends pulumi.ComponentResource {
+  readonly config: k8s.core.v1.ConfigMap;
+  readonly deployment: k8s.apps.v1.Deployment;
+  readonly service: k8s.core.v1.Service;
+  readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+  readonly disruptionBudget: k8s.policy.v1.PodDisruptionBudget;
+  /** The generated haproxy.cfg, as shipped. */
+  readonly configText: string;
+
+  constructor(name: string, args: EchoProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("grpc-lb:index:EchoProxy", name, {}, opts);
+    const { namespace, labels } = args;
+    this.configText = haproxyConfig({
+      listen: { host: "", port: GRPC_PORT },
+      health: { host: "", port: PROXY_HEALTH_PORT },
+      upstream: { ...args.settings.upstream, slots: serverSlots(args.serverReplicas) },
+      nameservers: "resolv.conf",
+    });
+
+    // Auto-named: a new configuration is a new ConfigMap, so the Deployment rolls onto it.
+    this.config = new k8s.core.v1.ConfigMap(
+      name,
+      { metadata: { namespace, labels: labels.pod }, immutable: true, data: { [HAPROXY_CONFIG_FILE]: this.configText } },
+      { parent: this },
+    );
+
+    this.deployment = new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata: { name, namespace, labels: labels.pod, annotations: AWAIT_TIMEOUT_ANNOTATION },
+        spec: {
+          replicas: args.replicas,
+          selector: { matchLabels: labels.selector },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          revisionHistoryLimit: 3,
+          template: {
+            metadata: { labels: labels.pod },
+            spec: {
+              ...hardenedPodFields(),
+              terminationGracePeriodSeconds: PROXY_TERMINATION_GRACE_SECONDS,
+              // Proxies on different nodes where there are several: one node's loss leaves one serving.
+              topologySpreadConstraints: [
+                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels.selector } },
+              ],
+              containers: [
+                {
+                  name,
+                  image: args.image,
+                  imagePullPolicy: "IfNotPresent",
+                  // -W: master-worker, which turns the stop signal into a clean stop; -db: stay in the foreground.
+                  command: ["haproxy", "-W", "-db", "-f", `${HAPROXY_CONFIG_DIR}/${HAPROXY_CONFIG_FILE}`],
+                  ports: [
+                    { name: GRPC_PORT_NAME, containerPort: GRPC_PORT, protocol: "TCP" },
+                    { name: PROXY_HEALTH_PORT_NAME, containerPort: PROXY_HEALTH_PORT, protocol: "TCP" },
+                  ],
+                  readinessProbe: { httpGet: { path: PROXY_READY_PATH, port: PROXY_HEALTH_PORT_NAME }, ...READINESS },
+                  livenessProbe: { httpGet: { path: PROXY_LIVE_PATH, port: PROXY_HEALTH_PORT_NAME }, ...LIVENESS },
+                  lifecycle: { preStop: { sleep: { seconds: PROXY_PRESTOP_SLEEP_SECONDS } } },
+                  volumeMounts: [{ name: "config", mountPath: HAPROXY_CONFIG_DIR, readOnly: true }],
+                  resources: {
+                    requests: { cpu: "50m", memory: "32Mi" },
+                    limits: { cpu: "500m", memory: "128Mi" },
+                  },
+                  securityContext: restrictedContainerSecurityContext(),
+                },
+              ],
+              volumes: [{ name: "config", configMap: { name: this.config.metadata.name } }],
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: [args.servers] },
+    );
+
+    this.service = new k8s.core.v1.Service(
+      name,
+      {
+        metadata: { name, namespace, labels: labels.pod },
+        spec: {
+          ...args.settings.service,
+          selector: labels.selector,
+          ports: [{ name: GRPC_PORT_NAME, port: GRPC_PORT, targetPort: GRPC_PORT_NAME, protocol: "TCP", appProtocol: "grpc" }],
+        },
+      },
+      { parent: this },
+    );
+
+    this.networkPolicy = allowOnlyFrom(name, namespace, labels, args.clientSelector, this);
+    this.disruptionBudget = oneAtATime(name, namespace, labels, this);
+
+    this.registerOutputs({
+      config: this.config.metadata.name,
+      deployment: this.deployment.metadata.name,
+      service: this.service.metadata.name,
+      networkPolicy: this.networkPolicy.metadata.name,
+      disruptionBudget: this.disruptionBudget.metadata.name,
+    });
+  }
+}
