@@ -4,7 +4,7 @@
 // the echo clients, and a PodDisruptionBudget keeps one proxy serving through drains.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { haproxyConfig, PROXY_HEALTH_PORT, PROXY_TIMING, PROXY_HEALTH_PORT_NAME, PROXY_LIVE_PATH, PROXY_READY_PATH, serverSlots } from "./haproxyConfig";
+import { haproxyConfig, PROXY_HEALTH_PORT, PROXY_THREADS, PROXY_TIMING, PROXY_HEALTH_PORT_NAME, PROXY_LIVE_PATH, PROXY_READY_PATH, serverSlots } from "./haproxyConfig";
 import { allowOnlyFrom, oneAtATime } from "./guards";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
 import { WorkloadLabels } from "./labels";
@@ -104,7 +104,8 @@ export class EchoProxy extends pulumi.ComponentResource {
                   volumeMounts: [{ name: "config", mountPath: HAPROXY_CONFIG_DIR, readOnly: true }],
                   resources: {
                     requests: { cpu: "50m", memory: "32Mi" },
-                    limits: { cpu: "500m", memory: "128Mi" },
+                    // As many CPUs as HAProxy runs threads.
+                    limits: { cpu: String(PROXY_THREADS), memory: "128Mi" },
                   },
                   securityContext: restrictedContainerSecurityContext(),
                 },

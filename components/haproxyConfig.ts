@@ -9,6 +9,11 @@
 /** The proxy's gRPC port is the servers' (the clients' target only changes its host). */
 export const PROXY_HEALTH_PORT = 8081;
 export const PROXY_HEALTH_PORT_NAME = "health";
+/**
+ * Threads: one per CPU the pod may use (echoProxy.ts sets the limit from it). HAProxy
+ * would otherwise start one per CPU of the node, all throttled to the pod's quota.
+ */
+export const PROXY_THREADS = 1;
 /** Readiness: 200 while at least one server can take calls, else 503. */
 export const PROXY_READY_PATH = "/ready";
 /** Liveness: 200 while the process answers at all. */
@@ -70,6 +75,7 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
     // Server state changes and alerts only: a log line per call would cost more than the hop.
     "  log stdout format raw local0 notice",
     "  maxconn 4096",
+    `  nbthread ${PROXY_THREADS}`,
     `  hard-stop-after ${ms(t.hardStopAfterMs)}`,
     "",
     "defaults",
