@@ -1,6 +1,8 @@
 // `npm run bench [-- --quick] [-- --out FILE]`: measures every mode on loopback
-// with the real server and client processes, in one bounded run (about 2 min;
-// --quick: reduced, for tests). Writes the JSON report to stdout and to a file
+// with the real server and client processes (and HAProxy for l7, which is left out
+// with a one-line hint where haproxy is missing), and the proxy's hop against
+// clientside, in one bounded run (a few minutes; --quick: reduced, for tests).
+// Writes the JSON report to stdout and to a file
 // (default bench-report.json), and a human-readable summary with the targets
 // to stderr. Exit 0 when the run completed, whether or not targets were met.
 import { writeFileSync } from "node:fs";
