@@ -43,6 +43,9 @@ export const PROXY_TIMING = {
   hardStopAfterMs: 10_000,
 } as const;
 
+/** A server that stops answering is out of the rotation within this (fall checks, each waiting its timeout). */
+export const PROXY_DOWN_WITHIN_MS = PROXY_TIMING.fall * (PROXY_TIMING.checkIntervalMs + PROXY_TIMING.checkTimeoutMs);
+
 export interface HaproxyConfigInput {
   /** Where clients connect (h2c); host "" means every IPv4 address of the pod. */
   listen: { host: string; port: number };

@@ -1,12 +1,15 @@
 // `npm run bench [-- --quick] [-- --out FILE]`: measures every mode on loopback
-// with the real server and client processes, in one bounded run (about 2 min;
-// --quick: reduced, for tests). Writes the JSON report to stdout and to a file
+// with the real server and client processes (and HAProxy for l7, which is left out
+// with a one-line hint where haproxy is missing), and the proxy's hop against
+// clientside, in one bounded run (a few minutes; --quick: reduced, for tests).
+// Writes the JSON report to stdout and to a file
 // (default bench-report.json), and a human-readable summary with the targets
 // to stderr. Exit 0 when the run completed, whether or not targets were met.
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { measureDiscovery } from "./benchDiscovery";
+import { hopMissing, HopSettings, measureHop } from "./benchHop";
 import { ChaosResult, ChaosSettings, Fault, FAULTS, measureChaos } from "./chaos";
 import { measureMode, ModeLoadSettings } from "./benchMode";
 import { measureOverhead, OverheadSettings } from "./benchOverhead";
@@ -18,7 +21,7 @@ import { scaleSummary } from "./scaleSummary";
 import { machine } from "./machine";
 import { LAB_ADDRESSES, labAddresses } from "./localCluster";
 import { loopbackReady } from "./loopback";
-import { LAB_MODES, LabMode, maxConnectionAgeMs, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
+import { LAB_MODES, LAB_MODES_MISSING, LabMode, maxConnectionAgeMs, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
 import { STACK_PROBE } from "./readinessProber";
 import { CLIENT_KEEPALIVE } from "../echo/keepalive";
 import { Teardown } from "./teardown";
@@ -33,6 +36,8 @@ interface Plan {
   parallelRollouts: boolean;
   /** A server frozen or killed under load, per mode; every mode side by side. */
   chaos: ChaosSettings;
+  /** The proxy's hop: its mode and the direct one on one fleet with a simulated cost, at the same offered loads. */
+  hop: HopSettings;
 }
 
 /** Watch after a fault: the keepalive bound (the probes take the server out within it), then 5 s to see every call succeed. */
@@ -55,6 +60,18 @@ const FULL: Plan = {
     probe: STACK_PROBE,
     observeMs: chaosObserveMs(CLIENT_KEEPALIVE.timeMs, CLIENT_KEEPALIVE.timeoutMs),
   },
+  // 3 servers x 2 workers / 10 ms: 600 calls/s, well within what the clients and the proxy manage here.
+  hop: {
+    servers: 3,
+    clients: 4,
+    serviceTimeMs: 10,
+    maxConcurrentCalls: 2,
+    loads: [0.25, 0.5, 0.75, 0.9, 1.2],
+    warmupMs: 2000,
+    windowMs: 4000,
+    deadlineMs: 1000,
+    seed: 1,
+  },
 };
 
 /** Every figure, on less: short windows, fewer calls, a 2 s age standing in for the stack's 30 s. */
@@ -72,6 +89,17 @@ const QUICK: Plan = {
     keepaliveTimeoutMs: 500,
     probe: { periodMs: 500, timeoutMs: 200, failureThreshold: 2 },
     observeMs: chaosObserveMs(1000, 500),
+  },
+  hop: {
+    servers: 3,
+    clients: 2,
+    serviceTimeMs: 10,
+    maxConcurrentCalls: 2,
+    loads: [0.5, 1.2],
+    warmupMs: 500,
+    windowMs: 1000,
+    deadlineMs: 1000,
+    seed: 1,
   },
 };
 
@@ -121,6 +149,9 @@ async function run(quick: boolean): Promise<BenchReport> {
   for (const mode of LAB_MODES) load[mode] = await modeFigures(mode, plan);
   progress(`server overhead, ${plan.overhead.rounds} round(s) each against our server and a bare grpc-js one`);
   const serverOverhead = await measureOverhead(plan.overhead);
+  const hopSkipped = hopMissing();
+  progress(hopSkipped ? `hop cost: not measured: ${hopSkipped}` : `hop cost: ${plan.hop.loads.length} offered loads, direct and through the proxy`);
+  const hop = hopSkipped ? undefined : await measureHop(plan.hop, (line) => progress(`hop cost: ${line}`));
 
   // The long discovery waits (one connection age) overlap the other timing-insensitive phases.
   const runs = discoveryRuns(plan);
@@ -142,6 +173,7 @@ async function run(quick: boolean): Promise<BenchReport> {
     discovery,
     chaos: faults,
     serverOverhead,
+    ...(hop ? { hop } : { hopSkipped }),
   };
   return { ...report, targets: targets(report, plan.load.minCalls) };
 }
@@ -161,6 +193,7 @@ async function main(): Promise<number> {
   const peers = typeof scalePlan.peers === "string" ? [] : [OURS_HOST, JAVA_HOST];
   const addresses = values.scale ? [...labAddresses(Math.max(LAB_ADDRESSES.length - 1, ...scalePlan.servers)), ...peers] : LAB_ADDRESSES;
   if (!(await loopbackReady("npm run bench", addresses))) return 2;
+  LAB_MODES_MISSING.forEach(log);
   // Ctrl-C: every child process is killed by PID and reaped, then exit 130.
   teardown.exitOnSignals((signal) => progress(`${signal}, stopping`));
   const file = values.out ?? (values.scale ? "bench-scale-report.json" : "bench-report.json");

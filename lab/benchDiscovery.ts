@@ -4,8 +4,10 @@
 // is). l4: a connected pick_first client never moves. clientside: grpc-js re-resolves DNS
 // only when a connection closes, so about one max connection age; the server is published
 // just after the client connected, close to the worst case. api: the resolver watches the
-// EndpointSlices and hands every change to the channel at once.
-import { clientEnv, LabMode, labSettings, startModeCluster } from "./modes";
+// EndpointSlices and hands every change to the channel at once. l7: the client stays on
+// the proxy, which resolves the headless name again every PROXY_TIMING.resolveMs and
+// drops a server the answer no longer names.
+import { clientEnv, LabMode, labSettings, spreadsCalls, startModeCluster } from "./modes";
 import { Teardown } from "./teardown";
 import { sleep, waitFor } from "./timing";
 import { killClient, startWatchedClient } from "./watchedClient";
@@ -19,6 +21,8 @@ export interface Discovery {
   connectedForMs: number;
   /** Calls the server answered later than UNPUBLISH_GRACE_MS after it was unpublished, in UNPUBLISHED_WATCH_MS. */
   callsAfterUnpublish: number;
+  /** ms from unpublishing to the last call the server answered in UNPUBLISHED_WATCH_MS; null when none. */
+  lastCallAfterUnpublishMs: number | null;
 }
 
 /** Calls already in flight when the server is unpublished may still finish. */
@@ -40,15 +44,17 @@ export async function measureDiscovery(mode: LabMode, ageMs: number, servers: nu
     let firstCallAt: number | undefined;
     const unpublished = { at: 0 };
     let callsAfterUnpublish = 0;
+    let lastCallAt: number | undefined;
     const client = startWatchedClient("client-1", clientEnv(mode, cluster, { ECHO_INTERVAL_MS: "20", ECHO_CONCURRENCY: "2" }), {
       onResponse: (pod, at) => {
         if (pod !== spare.name) return;
         firstCallAt ??= at;
+        if (unpublished.at > 0) lastCallAt = at;
         if (unpublished.at > 0 && at > unpublished.at + UNPUBLISH_GRACE_MS) callsAfterUnpublish++;
       },
     });
     teardown.add(() => killClient(client));
-    const everyServer = labSettings(mode).lbPolicy === "round_robin" ? servers : 1;
+    const everyServer = spreadsCalls(mode) ? servers : 1;
     await waitFor(() => client.tally.byBackend.size === everyServer, 30000, "the client uses every server it can");
     cluster.publishServers();
     const publishedAt = Date.now();
@@ -62,6 +68,7 @@ export async function measureDiscovery(mode: LabMode, ageMs: number, servers: nu
       discoveryMs: firstCallAt === undefined ? null : firstCallAt - publishedAt,
       connectedForMs: publishedAt - (client.tally.firstAt ?? publishedAt),
       callsAfterUnpublish,
+      lastCallAfterUnpublishMs: lastCallAt === undefined ? null : lastCallAt - unpublished.at,
     };
   } finally {
     await teardown.run();

@@ -73,38 +73,63 @@ async function measurePoint(mode: LabMode, cluster: LocalCluster, perClient: num
   }
 }
 
-export async function measureCapacity(s: CapacitySettings, progress: (line: string) => void = () => {}): Promise<CapacitySweep> {
+/** The servers' environment for the simulated cost. */
+export function serviceCostEnv(s: Pick<CapacitySettings, "serviceTimeMs" | "maxConcurrentCalls">): Record<string, string> {
+  return { SERVICE_TIME_MS: String(s.serviceTimeMs), MAX_CONCURRENT_CALLS: String(s.maxConcurrentCalls) };
+}
+
+/**
+ * Offers every load of `s` to each of `modes` on one running fleet (started with
+ * serviceCostEnv(s)), load by load, the modes one after another at each load.
+ */
+export async function sweepLoads(
+  modes: readonly LabMode[],
+  cluster: LocalCluster,
+  s: CapacitySettings,
+  progress: (line: string) => void,
+): Promise<Pick<CapacitySweep, "points" | "serversUsed">> {
   const capacity = fleetCapacityPerS(s);
   const points = {} as Record<LabMode, CapacityPoint[]>;
-  const serversUsed = {} as Record<LabMode, number>;
-  for (const mode of LAB_MODES) {
-    const cluster = await startModeCluster(mode, s.servers, STACK_MAX_CONNECTION_AGE_MS, {
-      SERVICE_TIME_MS: String(s.serviceTimeMs),
-      MAX_CONCURRENT_CALLS: String(s.maxConcurrentCalls),
-    });
-    try {
-      const used = new Set<string>();
-      points[mode] = [];
-      for (const load of s.loads) {
-        const perClient = Math.max(1, Math.round((load * capacity) / s.clients));
-        progress(`${mode}: ${perClient * s.clients} calls/s offered (${Math.round(load * 100)}% of ${capacity})`);
-        const { pods, ...point } = await measurePoint(mode, cluster, perClient, s);
-        pods.forEach((p) => used.add(p));
-        points[mode].push(point);
-      }
-      serversUsed[mode] = used.size;
-    } finally {
-      await cluster.stop();
+  const used = new Map(modes.map((mode) => [mode, new Set<string>()]));
+  for (const load of s.loads) {
+    const perClient = Math.max(1, Math.round((load * capacity) / s.clients));
+    for (const mode of modes) {
+      progress(`${mode}: ${perClient * s.clients} calls/s offered (${Math.round(load * 100)}% of ${capacity})`);
+      const { pods, ...point } = await measurePoint(mode, cluster, perClient, s);
+      pods.forEach((p) => used.get(mode)!.add(p));
+      (points[mode] ??= []).push(point);
     }
   }
+  const serversUsed = Object.fromEntries(modes.map((mode) => [mode, used.get(mode)!.size])) as Record<LabMode, number>;
+  return { points, serversUsed };
+}
+
+/** The sweep's settings as the report gives them, with its points. */
+export function capacitySweep(s: CapacitySettings, measured: Pick<CapacitySweep, "points" | "serversUsed">): CapacitySweep {
   return {
     servers: s.servers,
     clients: s.clients,
     serviceTimeMs: s.serviceTimeMs,
     maxConcurrentCalls: s.maxConcurrentCalls,
     deadlineMs: s.deadlineMs,
-    fleetCapacityPerS: capacity,
-    points,
-    serversUsed,
+    fleetCapacityPerS: fleetCapacityPerS(s),
+    ...measured,
   };
+}
+
+/** Every mode with a fleet of its own, with the stack's settings. */
+export async function measureCapacity(s: CapacitySettings, progress: (line: string) => void = () => {}): Promise<CapacitySweep> {
+  const points = {} as Record<LabMode, CapacityPoint[]>;
+  const serversUsed = {} as Record<LabMode, number>;
+  for (const mode of LAB_MODES) {
+    const cluster = await startModeCluster(mode, s.servers, STACK_MAX_CONNECTION_AGE_MS, serviceCostEnv(s));
+    try {
+      const measured = await sweepLoads([mode], cluster, s, progress);
+      points[mode] = measured.points[mode];
+      serversUsed[mode] = measured.serversUsed[mode];
+    } finally {
+      await cluster.stop();
+    }
+  }
+  return capacitySweep(s, { points, serversUsed });
 }

@@ -2,8 +2,10 @@
 // the servers is frozen (SIGSTOP: its connections stay open, nothing answers)
 // or killed (SIGKILL: the kernel closes its connections). Measures the calls
 // that failed and how long after the fault the last one failed. The tests
-// assert what keepalive guarantees; the benchmark reports the figures.
-import { clientEnv, labSettings, LabMode, STACK_MAX_CONNECTION_AGE_MS, startModeCluster } from "./modes";
+// assert what keepalive guarantees (or, behind a proxy, the proxy's health checks);
+// the benchmark reports the figures.
+import { PROXY_DOWN_WITHIN_MS } from "../components/haproxyConfig";
+import { clientEnv, labSettings, LabMode, spreadsCalls, STACK_MAX_CONNECTION_AGE_MS, startModeCluster } from "./modes";
 import type { ServerProcess } from "./processes";
 import type { ProbeTiming } from "./readinessProber";
 import { addCounts, round } from "./stats";
@@ -55,17 +57,29 @@ export interface ChaosResult {
   recoveryMs: number;
   /** When the readiness probes took the victim out (ms after the fault); null if they never did. */
   unpublishedMs: number | null;
+  /** Behind a proxy: when it stopped sending the victim calls (ms after the fault): its checks, or DNS without it; null if it never did. */
+  proxyOutMs?: number | null;
   clients: ChaosClient[];
 }
 
 const END_WINDOW_MS = 1000;
 
 /**
- * The server to hit: for pick_first clients (l4) the one the first client is
- * pinned to (a fault elsewhere would show nothing), for round_robin any of them.
+ * From a fault to the last failed call, at most: clients behind a proxy hold a healthy
+ * connection to it, so the proxy's health checks decide (PROXY_DOWN_WITHIN_MS); a
+ * client connected to the servers notices within its keepalive bound, ping interval +
+ * ping timeout.
+ */
+export function faultBoundMs(c: Pick<ChaosResult, "mode" | "keepaliveTimeMs" | "keepaliveTimeoutMs">): number {
+  return labSettings(c.mode).proxy ? PROXY_DOWN_WITHIN_MS : c.keepaliveTimeMs + c.keepaliveTimeoutMs;
+}
+
+/**
+ * The server to hit: for clients pinned to a server (l4) the one the first client
+ * is pinned to (a fault elsewhere would show nothing), for spread ones any of them.
  */
 function pickVictim(mode: LabMode, servers: ServerProcess[], clients: WatchedClient[]): ServerProcess {
-  if (labSettings(mode).lbPolicy === "round_robin") return servers[0];
+  if (spreadsCalls(mode)) return servers[0];
   const pinned = [...clients[0].tally.byBackend.keys()][0];
   const victim = servers.find((s) => s.name === pinned);
   if (!victim) throw new Error(`${mode} client pinned to unknown server ${pinned}`);
@@ -91,16 +105,19 @@ export async function measureChaos(mode: LabMode, fault: Fault, settings: ChaosS
     });
     const everyServer = () => clients.every((c) => c.tally.byBackend.size === settings.servers);
     const warm = () => clients.every((c) => c.tally.ok >= 20);
-    await waitFor(labSettings(mode).lbPolicy === "round_robin" ? () => warm() && everyServer() : warm, 30000, "every client calling");
+    await waitFor(spreadsCalls(mode) ? () => warm() && everyServer() : warm, 30000, "every client calling");
     const backendsBefore = clients.map((c) => [...c.tally.byBackend.keys()].sort());
 
     const victim = pickVictim(mode, cluster.servers, clients);
     const faultAt = Date.now();
     cluster.signalServer(victim, fault === "freeze" ? "SIGSTOP" : "SIGKILL");
     let unpublishedAt: number | undefined;
+    let proxyOutAt: number | undefined;
+    const proxyOut = cluster.haproxy?.serverOut(victim.host);
     const watchUntil = faultAt + settings.observeMs;
     while (Date.now() < watchUntil) {
       if (unpublishedAt === undefined && !cluster.isReady(victim)) unpublishedAt = Date.now();
+      if (proxyOutAt === undefined && proxyOut?.()) proxyOutAt = Date.now();
       await sleep(50);
     }
     const endFrom = Date.now() - END_WINDOW_MS;
@@ -131,6 +148,7 @@ export async function measureChaos(mode: LabMode, fault: Fault, settings: ChaosS
       failedByCode,
       recoveryMs: Math.max(...perClient.map((c) => c.lastFailureMs)),
       unpublishedMs: unpublishedAt === undefined ? null : round(unpublishedAt - faultAt, 0),
+      ...(proxyOut ? { proxyOutMs: proxyOutAt === undefined ? null : round(proxyOutAt - faultAt, 0) } : {}),
       clients: perClient,
     };
   } finally {

@@ -1,15 +1,16 @@
 // `npm run demo [-- --duration SECONDS]`: every load-balancing mode side by side
-// on loopback, with the real echo server and client processes. Halfway through,
-// a 4th server is published; clientside and api clients start using it, l4
-// clients stay pinned. Ends with a verdict per mode (exit 0 when all hold) and
-// stops every process it started, also on Ctrl-C.
+// on loopback, with the real echo server and client processes (and HAProxy for
+// l7; without it l7 is left out, said in one line). Halfway through, a 4th server
+// is published; clientside and api clients start using it, and so does l7's proxy,
+// while l4 clients stay pinned. Ends with a verdict per mode (exit 0 when all hold)
+// and stops every process it started, also on Ctrl-C.
 import { parseArgs } from "node:util";
 import type { Summary } from "../echo/callStats";
 import { ClientResult, pinnedVerdict, spreadVerdict, ModeVerdict } from "./demoVerdict";
 import { ageNote, panelLines, panelStatusLines, ModePanel, Screen, viewTitle } from "./liveView";
 import { LAB_ADDRESSES, type LocalCluster } from "./localCluster";
 import { loopbackReady } from "./loopback";
-import { clientEnv, describeMode, LAB_MODES, labSettings, LabMode, startModeCluster } from "./modes";
+import { clientEnv, describeMode, LAB_MODES, LAB_MODES_MISSING, LabMode, spreadsCalls, startModeCluster } from "./modes";
 import { Teardown } from "./teardown";
 import { isRunning, livePids } from "./processes";
 import { sleep, waitFor } from "./timing";
@@ -76,7 +77,7 @@ async function startModes(ageMs: number, teardown: Teardown): Promise<Mode[]> {
 
 function verdictOf(mode: Mode, results: ClientResult[]): ModeVerdict {
   const newServer = mode.panel.newServer ?? "";
-  return labSettings(mode.mode).lbPolicy === "pick_first" ? pinnedVerdict(results, newServer) : spreadVerdict(results, mode.panel.servers, newServer);
+  return spreadsCalls(mode.mode) ? spreadVerdict(results, mode.panel.servers, newServer) : pinnedVerdict(results, newServer);
 }
 
 const teardown = new Teardown();
@@ -96,6 +97,7 @@ async function main(): Promise<number> {
 
   try {
     out(`grpc-lb demo: ${SERVERS} servers and ${CLIENTS_PER_MODE} clients per mode on loopback, ${durationS} s; Ctrl-C stops it`);
+    LAB_MODES_MISSING.forEach((line) => out(line));
     const modes = await startModes(ageMs, teardown);
     const clients = modes.flatMap((m) => m.clients);
     // The 4th servers start now but are published only halfway: a process start
@@ -158,7 +160,10 @@ async function main(): Promise<number> {
       holds &&= verdict.holds;
       out(`  ${m.mode.padEnd(10)} ${verdict.holds ? "PASS" : "FAIL"}  ${verdict.text}`);
     }
-    const pids = [...modes.flatMap((m) => m.cluster.servers.map((s) => s.pid)), ...clients.map((c) => c.process.pid)];
+    const pids = [
+      ...modes.flatMap((m) => [...m.cluster.servers.map((s) => s.pid), ...(m.cluster.haproxy ? [m.cluster.haproxy.pid] : [])]),
+      ...clients.map((c) => c.process.pid),
+    ];
     await teardown.run();
     const left = pids.filter(isRunning);
     out(`stopped ${pids.length} processes (PIDs ${pids.join(" ")}); ${left.length ? `still running: ${left.join(" ")}` : "nothing left running"}`);

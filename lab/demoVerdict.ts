@@ -1,7 +1,7 @@
-// The demo's verdicts, from each client's own final summary: pick_first clients
-// (l4) must each be pinned to one server (so the scale-up passes them by);
-// round_robin clients (clientside, api) must each have used every server, the
-// one added halfway included.
+// The demo's verdicts, from each client's own final summary: clients that stick
+// to a server (l4) must each be pinned to one (so the scale-up passes them by);
+// clients whose calls spread (clientside, api: round_robin; l7: the proxy picks a
+// server per call) must each have used every server, the one added halfway included.
 import type { Summary } from "../echo/callStats";
 
 export interface ClientResult {

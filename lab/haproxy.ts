@@ -115,6 +115,29 @@ export class HaproxyProcess {
     return (await httpStatus(this.input.health.host, this.input.health.port, PROXY_READY_PATH)) === 200;
   }
 
+  /** The slot HAProxy last put `host` in, from its log ("servers/slot2 changed its IP from (none) to 127.0.0.12"). */
+  private slotOf(host: string): string | undefined {
+    let slot: string | undefined;
+    for (const line of this.lines) {
+      const change = /servers\/(slot\d+) changed its IP from \S+ to (\S+?)\.? by /.exec(line);
+      if (change?.[2] === host) slot = change[1];
+      else if (change?.[1] === slot) slot = undefined;
+    }
+    return slot;
+  }
+
+  /**
+   * From now on: whether HAProxy has stopped sending calls to the server at `host`, as its
+   * log says: its checks marked it DOWN, or a DNS answer without it took its slot down
+   * ("going DOWN for maintenance") or gave the slot another address.
+   */
+  serverOut(host: string): () => boolean {
+    const slot = this.slotOf(host);
+    const from = this.lines.length;
+    const out = [`Server servers/${slot} is DOWN`, `Server servers/${slot} is going DOWN`, `servers/${slot} changed its IP from ${host} `];
+    return () => slot !== undefined && this.lines.slice(from).some((line) => out.some((text) => line.includes(text)));
+  }
+
   /** Polls `urlPath` until it answers `status`; the caller bounds it. */
   async waitFor(urlPath: string, status: number): Promise<void> {
     for (;;) {

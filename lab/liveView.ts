@@ -3,6 +3,7 @@
 // client is one full bar, a spread one several short ones) and the calls since
 // start. It fits an 80-column terminal with 4 servers. On a TTY it is redrawn in
 // place; elsewhere plain lines are printed.
+import { PROXY_TIMING } from "../components/haproxyConfig";
 import { shareBar } from "../echo/shareBar";
 import { CallTally } from "./callTally";
 import { discoveryOf, LabMode, maxConnectionAgeMs, STACK_MAX_CONNECTION_AGE_MS } from "./modes";
@@ -35,9 +36,14 @@ export function ageNote(mode: LabMode, ageMs: number): string {
   if (maxConnectionAgeMs(mode, ageMs) > 0) {
     return `servers close connections after ${ageMs} ms (stack: ${STACK_MAX_CONNECTION_AGE_MS}) so clients re-resolve`;
   }
-  return discoveryOf(mode) === "kubernetes-api"
-    ? "no connection ageing: clients watch the EndpointSlices, see changes at once"
-    : `no connection ageing (as in the ${mode} stack): each client keeps its server`;
+  switch (discoveryOf(mode)) {
+    case "kubernetes-api":
+      return "no connection ageing: clients watch the EndpointSlices, see changes at once";
+    case "proxy":
+      return `no connection ageing: HAProxy resolves the servers every ${PROXY_TIMING.resolveMs} ms`;
+    default:
+      return `no connection ageing (as in the ${mode} stack): each client keeps its server`;
+  }
 }
 
 /** The view's first line. */

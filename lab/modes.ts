@@ -31,6 +31,16 @@ export function discoveryOf(mode: LabMode): Discovery {
   return settings.service.clusterIP === "None" ? "dns" : "virtual-ip";
 }
 
+/**
+ * Whether each client's calls spread over every server: its channel balances them
+ * (round_robin), or a proxy in front of the servers picks one per call (l7, whose
+ * clients are pick_first). False: each client sticks to the server it connected to.
+ */
+export function spreadsCalls(mode: LabMode): boolean {
+  const settings = labSettings(mode);
+  return settings.proxy !== undefined || settings.lbPolicy === "round_robin";
+}
+
 /** Why the lab cannot run `mode` on this machine, or undefined when it can. */
 export function missingFor(mode: LabMode): string | undefined {
   return discoveryOf(mode) === "proxy" && haproxyPath() === undefined ? HAPROXY_HINT : undefined;

@@ -165,7 +165,37 @@ export interface ServerOptions {
   prefix?: string[];
 }
 
+/**
+ * Servers starting at once in this process, over every cluster: the bench starts a
+ * dozen fleets side by side (rollouts, discovery), and a burst of 40 Node start-ups
+ * on 2 CPUs ran past the start timeout, which is there to catch a server that hangs.
+ */
+const MAX_STARTING = 8;
+let starting = 0;
+const waitingToStart: (() => void)[] = [];
+
+/** Waits for a start slot; the returned function hands it to the next waiting start. */
+async function startSlot(): Promise<() => void> {
+  if (starting < MAX_STARTING) starting++;
+  else await new Promise<void>((resolve) => waitingToStart.push(resolve));
+  return () => {
+    const next = waitingToStart.shift();
+    if (next) next();
+    else starting--;
+  };
+}
+
+/** Starts a server once fewer than MAX_STARTING are starting; `startTimeoutMs` counts from then. */
 export async function startServer(options: ServerOptions, startTimeoutMs = 15000): Promise<ServerProcess> {
+  const release = await startSlot();
+  try {
+    return await startServerNow(options, startTimeoutMs);
+  } finally {
+    release();
+  }
+}
+
+async function startServerNow(options: ServerOptions, startTimeoutMs: number): Promise<ServerProcess> {
   const lines: string[] = [];
   let listening: () => void = () => {};
   const ready = new Promise<void>((resolve) => (listening = resolve));

@@ -3,7 +3,7 @@
 // reach every server, and what the processes cost in memory.
 import { rssMiB, establishedConnections } from "./processStats";
 import type { LocalCluster } from "./localCluster";
-import { clientEnv, discoveryOf, labSettings, type LabMode } from "./modes";
+import { clientEnv, discoveryOf, spreadsCalls, type LabMode } from "./modes";
 import type { ScalePoint } from "./scaleReport";
 import { quantile, round, spread } from "./stats";
 import { Teardown } from "./teardown";
@@ -57,7 +57,7 @@ export async function measureScalePoint(mode: LabMode, cluster: LocalCluster, se
     // The window starts once every client was answered by the servers its policy uses (pick_first
     // 1, round_robin all): its first calls go to the ones connected first. Bounded: a machine
     // too small for the fleet shows as null and in the figures instead.
-    const reach = labSettings(mode).lbPolicy === "pick_first" ? 1 : servers.length;
+    const reach = spreadsCalls(mode) ? servers.length : 1;
     const startedAt = Date.now();
     await waitFor(() => clients.every((c) => c.tally.ok > 0), START_TIMEOUT_MS, `${mode}: every client answered`);
     const reached = await waitFor(() => clients.every((c) => c.tally.byBackend.size >= reach), START_TIMEOUT_MS - (Date.now() - startedAt), "")

@@ -1,14 +1,17 @@
 // `npm run bench -- --quick`: the report has every figure the issue asks for,
-// and the verdicts that do not depend on timing hold (l4 pinned, clientside and
-// api spread over every server, a new server found by round_robin clients and
-// never by a connected pick_first one). Timings are not asserted.
+// and the verdicts that do not depend on timing hold (l4 pinned, clientside, api
+// and l7 spread over every server, a new server found by the clients whose calls
+// spread and never by a connected pinned one, the proxy's hop measured against
+// clientside at every offered load). Timings are not asserted.
 import { strict as assert } from "node:assert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { BenchReport } from "../../lab/benchReport";
-import { LAB_MODES, labSettings, maxConnectionAgeMs } from "../../lab/modes";
+import { LAB_MODES, maxConnectionAgeMs, spreadsCalls } from "../../lab/modes";
+import { unpublishTargetMs } from "../../lab/benchReport";
 import { Cleanup } from "../support/cleanup";
+import { requireEveryMode } from "./everyMode";
 import { killLab, runLab } from "./labProcess";
 
 const BENCH_TIMEOUT_MS = 5 * 60_000;
@@ -28,6 +31,7 @@ describe("npm run bench -- --quick", () => {
     // idle 2-core machine; 5 minutes leaves room for a loaded or slower
     // machine while still ending a hung run.
     this.timeout(BENCH_TIMEOUT_MS);
+    requireEveryMode();
     const dir = mkdtempSync(path.join(os.tmpdir(), "grpc-lb-bench-"));
     cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
     const out = path.join(dir, "report.json");
@@ -52,20 +56,21 @@ describe("npm run bench -- --quick", () => {
     }
     // Verdicts: pinned vs spread.
     for (const mode of LAB_MODES) {
-      const pinned = labSettings(mode).lbPolicy === "pick_first";
+      const pinned = !spreadsCalls(mode);
       assert.deepEqual(report.modes[mode].stickiness.backendsPerClient, pinned ? [1, 1] : [3, 3], mode);
       if (!pinned) assert.ok(isNumber(report.modes[mode].fairness.maxMinRatio), mode);
     }
     // Discovery: once per mode, at both connection ages where servers age connections out.
-    // A round_robin client finds the new server; a connected pick_first one never does.
+    // A client whose calls spread finds the new server; a connected pinned one never does.
     assert.deepEqual(
       report.discovery.map((d) => d.mode),
       LAB_MODES.flatMap((mode) => (maxConnectionAgeMs(mode, 1000) > 0 ? [mode, mode] : [mode])),
     );
     for (const d of report.discovery) {
-      const pinned = labSettings(d.mode).lbPolicy === "pick_first";
+      const pinned = !spreadsCalls(d.mode);
       assert.ok(pinned ? d.discoveryMs === null && d.targetMs === null : isNumber(d.discoveryMs) && isNumber(d.targetMs), JSON.stringify(d));
       assert.ok(isNumber(d.callsAfterUnpublish), JSON.stringify(d));
+      assert.ok(d.lastCallAfterUnpublishMs === null || isNumber(d.lastCallAfterUnpublishMs), JSON.stringify(d));
     }
     // A frozen and a killed server, in each mode: figures, not timings.
     assert.deepEqual(
@@ -76,13 +81,30 @@ describe("npm run bench -- --quick", () => {
       assert.ok(c.callsAfter > 0 && isNumber(c.failedAfter) && isNumber(c.recoveryMs), JSON.stringify(c));
       assert.equal(c.clients.length, 2, `${c.mode} ${c.fault}: a figure per client`);
     }
+    // The hop: the direct and the proxied mode at the same offered loads on one fleet.
+    const hop = report.hop!;
+    assert.ok(hop, `no hop figures: ${report.hopSkipped}`);
+    assert.ok(spreadsCalls(hop.direct) && spreadsCalls(hop.proxied) && hop.direct !== hop.proxied, JSON.stringify(hop));
+    const offered = hop.sweep.points[hop.direct].map((p) => p.offeredPerS);
+    assert.equal(offered.length, 2, "the quick plan's two loads");
+    assert.deepEqual(hop.sweep.points[hop.proxied].map((p) => p.offeredPerS), offered, "the same offered loads");
+    for (const mode of [hop.direct, hop.proxied]) {
+      for (const p of hop.sweep.points[mode]) assert.ok(p.achievedPerS > 0 && isNumber(p.p50Ms) && isNumber(p.p99Ms), `${mode}: ${JSON.stringify(p)}`);
+      assert.equal(hop.sweep.serversUsed[mode], hop.sweep.servers, `${mode} uses the whole fleet`);
+      assert.ok(hop.capacityPerS[mode] > 0, mode);
+    }
+    assert.equal(hop.ratios.p50.length, 2);
+    assert.ok([...hop.ratios.p50, ...hop.ratios.p99, hop.ratios.capacity].every((r) => isNumber(r) && r > 0), JSON.stringify(hop.ratios));
+    assert.match(run.stderr(), /^hop cost, /m);
     const o = report.serverOverhead;
     assert.ok([o.ours, o.bare, o.ratio].every(isNumber) && o.ratio > 0, JSON.stringify(o));
-    // Per mode: calls measured, a rolling restart; per round_robin mode a max/min share, per
-    // pick_first one backends per client; per discovery run a first call; per api run the
-    // calls after unpublishing; per chaos run a recovery; and the server overhead.
-    const apiRuns = report.discovery.filter((d) => d.mode === "api").length;
-    assert.equal(report.targets.length, 2 * LAB_MODES.length + LAB_MODES.length + report.discovery.length + apiRuns + report.chaos.length + 1);
+    // Per mode: calls measured, a rolling restart; per spread mode a max/min share, per
+    // pinned one backends per client; per discovery run a first call; per run of a mode
+    // that bounds an unpublished server's calls (api, l7) the last one; per chaos run a
+    // recovery; the hop's capacity ratio; and the server overhead.
+    const boundedRuns = report.discovery.filter((d) => unpublishTargetMs(d.mode) !== null).length;
+    assert.ok(boundedRuns > 0, "api and l7 bound an unpublished server's calls");
+    assert.equal(report.targets.length, 2 * LAB_MODES.length + LAB_MODES.length + report.discovery.length + boundedRuns + report.chaos.length + 1 + 1);
     assert.ok(report.machine.nproc > 0 && report.machine.cpu && report.machine.node);
   });
 });

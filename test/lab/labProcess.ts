@@ -11,9 +11,10 @@ export interface LabRun {
   exited: Promise<number | null>;
 }
 
-export function runLab(name: "demo" | "bench", args: string[]): LabRun {
+/** `env` is added to this process's environment. */
+export function runLab(name: "demo" | "bench", args: string[], env: Record<string, string> = {}): LabRun {
   const entry = path.join(__dirname, "..", "..", "lab", `${name}.js`);
-  const child = spawn(process.execPath, [entry, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [entry, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -36,7 +36,7 @@ describe("loopback addresses the lab needs", () => {
       const result = inBareLoopback([entry]);
       assert.equal(result.error, undefined, `could not run unshare: ${result.error?.message}`);
       assert.equal(result.status, 2, `exit ${result.status}\n${result.stdout}\n${result.stderr}`);
-      assert.match(result.stderr, new RegExp(`^${program}: the lab needs loopback addresses this machine lacks: 127\\.0\\.0\\.10-127\\.0\\.0\\.60$`, "m"));
+      assert.match(result.stderr, new RegExp(`^${program}: the lab needs loopback addresses this machine lacks: 127\\.0\\.0\\.9-127\\.0\\.0\\.60$`, "m"));
       assert.match(result.stderr, /sudo ifconfig lo0 alias 127\.0\.0\.\$i up/);
       assert.equal(result.stdout.trim(), "", "nothing started");
     });
@@ -47,6 +47,6 @@ describe("loopback addresses the lab needs", () => {
       .then(() => process.exit(0), (e) => { console.error(e.name + ": " + e.message.split("\\n")[0]); process.exit(3); });`;
     const result = inBareLoopback(["-e", script]);
     assert.equal(result.status, 3, `exit ${result.status}\n${result.stderr}`);
-    assert.match(result.stderr, /^LoopbackError: the lab needs loopback addresses this machine lacks: 127\.0\.0\.10-127\.0\.0\.60$/m);
+    assert.match(result.stderr, /^LoopbackError: the lab needs loopback addresses this machine lacks: 127\.0\.0\.9-127\.0\.0\.60$/m);
   });
 });
