@@ -63,7 +63,7 @@ describe("faults", () => {
         // l4: the server echo-client-0 is pinned to (a fault elsewhere shows nothing).
         const frozenAt = Date.now();
         const before = await Promise.all(expected.clientPods.map((pod) => clientCalls(ns, pod, frozenAt - 10_000)));
-        const pinned = expected.settings.lbPolicy === "pick_first";
+        const pinned = expected.pinned;
         const victim = pinned ? [...callsByServer(before[0]).keys()][0] : (await serverPods(expected))[0].metadata.name;
         assert.ok(victim, "no victim: echo-client-0 had no answered calls in the last 10 s");
         const pids = await containerPids(ns, victim);
