@@ -39,20 +39,14 @@ npm_version=$("$node_bin" -p "require('$npm_dir/package.json').version")
 mapfile -t lib_paths < <(rootfs_libs "$node_bin" "$shell_bin" "$env_bin")
 [[ ${#lib_paths[@]} -gt 0 ]] || die "ldd listed no libraries for $node_bin"
 
-inputs_hash=$(
+tag=$(
   {
     echo "layout v1"
     sha256sum "$node_bin" "$shell_bin" "$env_bin" "${lib_paths[@]}" ${ca_bundle:+"$ca_bundle"}
     echo "npm $npm_version"
-  } | sha256sum | cut -c1-12
+  } | rootfs_tag grpc-lb-base "node$node_version"
 )
-tag="grpc-lb-base:node${node_version}-${inputs_hash}"
-
-if "$DOCKER" image inspect "$tag" >/dev/null 2>&1; then
-  log "reusing $tag"
-  echo "$tag"
-  exit 0
-fi
+rootfs_reuse "$tag" base-image
 
 log "building $tag (node $node_version, npm $npm_version)"
 root=$(mktemp -d)
@@ -77,13 +71,7 @@ cat >"$root/etc/group" <<'EOF'
 root:x:0:
 nogroup:x:65534:
 EOF
-cat >"$root/etc/nsswitch.conf" <<'EOF'
-passwd: files
-group:  files
-hosts:  files dns
-EOF
-: >"$root/etc/hosts"
-: >"$root/etc/resolv.conf"
+rootfs_resolver_files "$root"
 
 changes=(
   --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

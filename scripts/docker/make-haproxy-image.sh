@@ -30,19 +30,13 @@ CONFIG_DIR=/usr/local/etc/haproxy
 mapfile -t lib_paths < <(rootfs_libs "$haproxy_bin")
 [[ ${#lib_paths[@]} -gt 0 ]] || die "ldd listed no libraries for $haproxy_bin"
 
-inputs_hash=$(
+tag=$(
   {
     echo "layout v1 uid $UID_GID stop SIGUSR1"
     sha256sum "$haproxy_bin" "${lib_paths[@]}"
-  } | sha256sum | cut -c1-12
+  } | rootfs_tag grpc-lb-haproxy "${version%%-*}"
 )
-tag="grpc-lb-haproxy:${version%%-*}-${inputs_hash}"
-
-if "$DOCKER" image inspect "$tag" >/dev/null 2>&1; then
-  log "reusing $tag"
-  echo "$tag"
-  exit 0
-fi
+rootfs_reuse "$tag" haproxy-image
 
 log "building $tag (haproxy $version)"
 root=$(mktemp -d)
@@ -61,13 +55,7 @@ root:x:0:
 haproxy:x:$UID_GID:
 nogroup:x:65534:
 GROUP
-cat >"$root/etc/nsswitch.conf" <<'NSS'
-passwd: files
-group:  files
-hosts:  files dns
-NSS
-: >"$root/etc/hosts"
-: >"$root/etc/resolv.conf"
+rootfs_resolver_files "$root"
 
 # `docker import` cannot set a stop signal: the root is imported first, then a build from
 # stdin (no context; FROM the imported root, which is local) adds the image's settings.
