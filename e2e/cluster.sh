@@ -9,7 +9,7 @@
 # kwok (default): etcd, kube-apiserver, kube-controller-manager, kube-scheduler on 127.0.0.1
 # and three kwok-simulated nodes (e2e/control-plane.sh, e2e/kwok.sh). --real-pods: one real
 # node instead (containerd, kubelet, kube-proxy, CoreDNS: e2e/node.sh) running the echo image
-# built from echo/Dockerfile (e2e/images.sh), all inside the run's own network namespace,
+# built from echo/Dockerfile and an HAProxy image from Debian's binary (e2e/images.sh), all inside the run's own network namespace,
 # mount namespace and cgroup (e2e/sandbox.sh); needs root.
 # The cluster's state, logs and env file are in $GRPC_LB_E2E_STATE (default <cache>/cluster);
 # one cluster at a time. It tears itself down after GRPC_LB_E2E_HOLD_HOURS (default 12).
@@ -20,6 +20,8 @@ CACHE=${GRPC_LB_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/grpc-lb-e2e}
 STATE=${GRPC_LB_E2E_STATE:-$CACHE/cluster}
 LOGS=$STATE/logs
 IMAGE=${GRPC_LB_E2E_IMAGE:-grpc-lb-echo:e2e}
+# Mode l7's HAProxy (grpc-lb:proxyImage): built from Debian's binary for real pods; kwok pulls nothing.
+PROXY_IMAGE=${GRPC_LB_E2E_PROXY_IMAGE:-grpc-lb-haproxy:e2e}
 PAUSE_IMAGE=grpc-lb-e2e/pause:1
 LOG_TAG=cluster
 # shellcheck source=e2e/lib.sh
@@ -64,9 +66,9 @@ up() {
     # Built with the host's Docker engine; the sandbox has no network to the outside.
     # shellcheck disable=SC1091
     source "$STATE/tools.env"
-    say "images: building $IMAGE (echo/Dockerfile) and $PAUSE_IMAGE (log $LOGS/images.log)"
+    say "images: building $IMAGE (echo/Dockerfile), $PROXY_IMAGE (Debian's haproxy) and $PAUSE_IMAGE (log $LOGS/images.log)"
     t=$(now_ms)
-    bash "$HERE/images.sh" "$PAUSE_DIR/pause" "$IMAGE" "$PAUSE_IMAGE" "$STATE/images.tar" >"$LOGS/images.log" 2>&1 ||
+    bash "$HERE/images.sh" "$PAUSE_DIR/pause" "$IMAGE" "$PROXY_IMAGE" "$PAUSE_IMAGE" "$STATE/images.tar" >"$LOGS/images.log" 2>&1 ||
       { tail -n 20 "$LOGS/images.log" >&2; die "e2e/images.sh failed (see $LOGS/images.log)"; }
     printf 'IMAGES_SECONDS=%s\n' "$(secs_since "$t")" >>"$STATE/tools.env"
   fi
@@ -137,6 +139,7 @@ hold() {
     echo "GRPC_LB_E2E_NODE=$node"
     echo "GRPC_LB_E2E_STATE=$STATE"
     echo "GRPC_LB_E2E_IMAGE=$IMAGE"
+    echo "GRPC_LB_E2E_PROXY_IMAGE=$PROXY_IMAGE"
     echo "KUBECONFIG=$KUBECONFIG"
     echo "KUBECTL=$KUBERNETES_DIR/kubectl"
     echo "PULUMI_ROOT=$STATE/pulumi-cli"

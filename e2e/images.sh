@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Builds the images the real-pods e2e runs and writes them to one archive for
 # containerd (`ctr images import`): the echo image from echo/Dockerfile, unchanged,
-# on the local base image (there is no registry here), and a pause image around
-# e2e's own pause binary. Uses the tests' private Docker engine (scripts/docker/engine.sh).
+# on the local base image (there is no registry here), mode l7's HAProxy image from
+# Debian's haproxy binary (scripts/docker/make-haproxy-image.sh, a stand-in for the
+# official image), and a pause image around e2e's own pause binary. Uses the tests'
+# private Docker engine (scripts/docker/engine.sh).
 #
-#   bash e2e/images.sh <pause binary> <echo image ref> <pause image ref> <archive.tar>
+#   bash e2e/images.sh <pause binary> <echo image ref> <proxy image ref> <pause image ref> <archive.tar>
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-[ $# -eq 4 ] || { echo "usage: bash e2e/images.sh <pause binary> <echo image> <pause image> <archive.tar>" >&2; exit 2; }
-PAUSE_BIN=$1 ECHO_IMAGE=$2 PAUSE_IMAGE=$3 ARCHIVE=$4
+[ $# -eq 5 ] || { echo "usage: bash e2e/images.sh <pause binary> <echo image> <proxy image> <pause image> <archive.tar>" >&2; exit 2; }
+PAUSE_BIN=$1 ECHO_IMAGE=$2 PROXY_IMAGE=$3 PAUSE_IMAGE=$4 ARCHIVE=$5
 LABEL=grpc-lb.test=e2e
 
 # shellcheck source=scripts/docker/engine.sh
@@ -28,11 +30,15 @@ if ! DOCKER_BUILDKIT=1 "$DOCKER" build --network host --progress plain -f echo/D
   exit 1
 fi
 
+proxy=$(bash scripts/docker/make-haproxy-image.sh)
+log "tagging $proxy as $PROXY_IMAGE"
+"$DOCKER" tag "$proxy" "$PROXY_IMAGE"
+
 log "building $PAUSE_IMAGE"
 mkdir -p "$scratch/pause"
 cp "$PAUSE_BIN" "$scratch/pause/pause"
 tar -C "$scratch/pause" -c pause |
   "$DOCKER" import -c 'ENTRYPOINT ["/pause"]' -c 'USER 65535:65535' - "$PAUSE_IMAGE" >/dev/null
 
-"$DOCKER" save -o "$ARCHIVE" "$ECHO_IMAGE" "$PAUSE_IMAGE"
-log "saved both to $ARCHIVE ($(du -m "$ARCHIVE" | cut -f1) MB)"
+"$DOCKER" save -o "$ARCHIVE" "$ECHO_IMAGE" "$PROXY_IMAGE" "$PAUSE_IMAGE"
+log "saved all three to $ARCHIVE ($(du -m "$ARCHIVE" | cut -f1) MB)"

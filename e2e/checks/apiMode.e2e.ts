@@ -10,6 +10,7 @@ import { detail } from "../harness/detail";
 import { expectedFor } from "../harness/expected";
 import { api } from "../harness/kubeApi";
 import { EndpointSlice, List, get, kubectlOk } from "../harness/kubectl";
+import { restartServers, restoreServerTemplate } from "../harness/rollout";
 import { E2eStack } from "../harness/stacks";
 import { serverPods, serversReady } from "../harness/workloads";
 import { poll } from "../../test/support/poll";
@@ -132,30 +133,19 @@ describe("mode api, real pods", () => {
   });
 
   it("api: a rolling update of the servers loses no call, retries off", async function () {
-    const { namespace } = expected();
     const { client, events } = await nodeClient(0);
     try {
       const answered = () => events.filter((e) => e.event === "response").length;
       await poll("the client answered", 30, 1000, async () => (answered() >= 20 ? true : undefined));
-      const before = new Set((await serverPods(expected())).map((p) => p.metadata.name));
-      await kubectlOk(["rollout", "restart", `deployment/${SERVER_NAME}`, "-n", namespace]);
-      await kubectlOk(["rollout", "status", `deployment/${SERVER_NAME}`, "-n", namespace, "--timeout=180s"]);
-      const fresh = (await serversReady(expected())).filter((pod) => !before.has(pod));
-      await poll("calls to every new server", 30, 1000, async () =>
-        fresh.every((pod) => events.some((e) => e.event === "response" && e.pod === pod)) ? true : undefined,
+      const { replaced } = await restartServers(expected(), async (fresh) =>
+        fresh.every((pod) => events.some((e) => e.event === "response" && e.pod === pod)),
       );
       const summary = await client.stop();
       assert.equal(summary.failed, 0, `failed calls: ${JSON.stringify(events.filter((e) => e.event === "error").slice(0, 3))}`);
-      detail(this, `${summary.ok} calls during a restart of every server (${before.size} old pods replaced), 0 failed, no retries`);
+      detail(this, `${summary.ok} calls during a restart of every server (${replaced} old pods replaced), 0 failed, no retries`);
     } finally {
       await client.stop().catch(() => undefined);
-      // `kubectl rollout restart` annotates the pod template, and the next `pulumi up` that
-      // updates the Deployment takes the annotation out again, rolling every server once
-      // more (seen here: a refresh does not count it as drift). Take it out now, back to the
-      // program's template (it has no annotations), so later checks start from there.
-      await kubectlOk(["patch", `deployment/${SERVER_NAME}`, "-n", namespace, "--type", "json", "-p", '[{"op":"remove","path":"/spec/template/metadata/annotations"}]']);
-      await kubectlOk(["rollout", "status", `deployment/${SERVER_NAME}`, "-n", namespace, "--timeout=180s"]);
-      await serversReady(expected());
+      await restoreServerTemplate(expected());
     }
   });
 

@@ -2,16 +2,19 @@
 // holds, against what the program declares (run under mocks) and the mode table says.
 import { strict as assert } from "node:assert";
 import { CONFIG_DEFAULTS, CONFIG_KEYS } from "../../components/config";
-import { MODES, SERVER_NAME } from "../../components/mode";
-import { declaredInputs, declaredKeys, declaredResources, stepKeys } from "../harness/declared";
+import { labelSelector } from "../../components/commands";
+import { MODES } from "../../components/mode";
+import { declaredInputs, declaredKeys, declaredNames, declaredResources, stepKeys } from "../harness/declared";
 import { Expected, expectedFor } from "../harness/expected";
 import { api } from "../harness/kubeApi";
-import { List, Namespace, Pod, Service, find, get } from "../harness/kubectl";
+import { List, Namespace, NetworkPolicy, Pod, Service, find, get } from "../harness/kubectl";
 import { detail } from "../harness/detail";
 import { E2eStack, StackConfigValues } from "../harness/stacks";
 import { clientEnv, clientStatefulSet, podsReady, serverPods, slicePods } from "../harness/workloads";
 import { clusterEnv } from "../harness/clusterEnv";
 import { poll } from "../../test/support/poll";
+
+const POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
 async function fromNothing(stack: E2eStack): Promise<void> {
   if ((await stack.resourceCount()) > 0) await stack.destroy("from-nothing");
@@ -63,15 +66,38 @@ for (const mode of MODES) {
       before(() => stack.ensure());
 
       it(`${mode}: Service`, async function () {
-        const declared = declaredInputs<{ spec: Service["spec"] }>(await declaredResources(mode, stack.current()), "kubernetes:core/v1:Service");
-        const live = await get<Service>("service", SERVER_NAME, "-n", expected.namespace);
-        assert.equal(live.spec.type, expected.settings.service.type);
-        assert.equal(live.spec.sessionAffinity, expected.settings.service.sessionAffinity);
-        if (expected.settings.service.clusterIP === "None") assert.equal(live.spec.clusterIP, "None", "headless");
-        else assert.match(live.spec.clusterIP, /^\d+\.\d+\.\d+\.\d+$/, "a virtual IP");
-        const ports = (p: Service["spec"]["ports"]) => p.map(({ name, port, targetPort, protocol, appProtocol }) => ({ name, port, targetPort, protocol, appProtocol }));
-        assert.deepEqual(ports(live.spec.ports), ports(declared.spec.ports), "ports as declared");
-        detail(this, `${live.spec.type} ${live.spec.clusterIP === "None" ? "headless" : live.spec.clusterIP}, affinity ${live.spec.sessionAffinity}, ports ${live.spec.ports.map((p) => `${p.name}/${p.port}`).join(", ")}`);
+        const declared = await declaredResources(mode, stack.current());
+        const shown: string[] = [];
+        assert.deepEqual(declaredNames(declared, "kubernetes:core/v1:Service"), Object.keys(expected.services).sort(), "the program declares the mode's Services");
+        for (const [name, shape] of Object.entries(expected.services)) {
+          const spec = declaredInputs<{ spec: Service["spec"] }>(declared, "kubernetes:core/v1:Service", name).spec;
+          const live = await get<Service>("service", name, "-n", expected.namespace);
+          assert.equal(live.spec.type, shape.type, `${name}: type`);
+          assert.equal(live.spec.sessionAffinity, shape.sessionAffinity, `${name}: affinity`);
+          if (shape.clusterIP === "None") assert.equal(live.spec.clusterIP, "None", `${name}: headless`);
+          else assert.match(live.spec.clusterIP, /^\d+\.\d+\.\d+\.\d+$/, `${name}: a virtual IP`);
+          const ports = (p: Service["spec"]["ports"]) => p.map(({ name, port, targetPort, protocol, appProtocol }) => ({ name, port, targetPort, protocol, appProtocol }));
+          assert.deepEqual(ports(live.spec.ports), ports(spec.ports), `${name}: ports as declared`);
+          shown.push(`${name}: ${live.spec.type} ${live.spec.clusterIP === "None" ? "headless" : live.spec.clusterIP}, affinity ${live.spec.sessionAffinity}, ports ${live.spec.ports.map((p) => `${p.name}/${p.port}`).join(", ")}`);
+        }
+        detail(this, shown.join("; "));
+      });
+
+      it(`${mode}: NetworkPolicies`, async function () {
+        // The bridge CNI does not enforce them: what is checked is what the API server holds.
+        const declared = await declaredResources(mode, stack.current());
+        assert.deepEqual(declaredNames(declared, POLICY_TYPE), Object.keys(expected.policies).sort(), "the program declares the mode's NetworkPolicies");
+        const shown: string[] = [];
+        for (const [name, shape] of Object.entries(expected.policies)) {
+          const spec = declaredInputs<{ spec: NetworkPolicy["spec"] }>(declared, POLICY_TYPE, name).spec;
+          const live = await get<NetworkPolicy>("networkpolicy", name, "-n", expected.namespace);
+          assert.deepEqual(live.spec.podSelector.matchLabels, shape.pods, `${name}: the pods it guards`);
+          assert.deepEqual(live.spec.ingress.map((rule) => rule.from.map((peer) => peer.podSelector.matchLabels)), [[shape.from]], `${name}: only the pods meant to call them`);
+          assert.deepEqual(live.spec.ingress, spec.ingress, `${name}: ingress as declared`);
+          assert.deepEqual(live.spec.policyTypes, spec.policyTypes, `${name}: policy types as declared`);
+          shown.push(`${name}: ${labelSelector(shape.pods)} from ${labelSelector(shape.from)} on ${live.spec.ingress[0].ports.map((p) => `${p.protocol}/${p.port}`).join(", ")}`);
+        }
+        detail(this, shown.join("; "));
       });
 
       it(`${mode}: client target/policy`, async function () {
@@ -113,8 +139,10 @@ for (const mode of MODES) {
         assert.deepEqual(outputs.clientPods, current.clientPods);
         assert.deepEqual(outputs.logCommands, current.logCommands);
         assert.equal(outputs.getPodsCommand, current.getPodsCommand);
+        // Only a mode with a proxy has its log command.
+        assert.equal(outputs.proxyLogCommand, current.proxy?.logCommand);
         for (const pod of current.clientPods) assert.ok(await find<Pod>("pod", pod, "-n", current.namespace), `${pod} exists`);
-        detail(this, `mode, namespace, target, lbPolicy, image, ${current.clientPods.length} clientPods and their log commands match`);
+        detail(this, `mode, namespace, target, lbPolicy, image, ${current.clientPods.length} clientPods and their log commands${current.proxy ? ", proxyLogCommand" : ""} match`);
       });
 
       it(`${mode}: stack pods admitted`, async function () {

@@ -2,13 +2,14 @@
 // budget, and (real pods) a server that freezes without closing its connections.
 import { strict as assert } from "node:assert";
 import { CLIENT_KEEPALIVE } from "../../echo/keepalive";
+import { SERVER_TERMINATION_GRACE_SECONDS } from "../../components/echoServers";
 import { MODES, SERVER_NAME } from "../../components/mode";
 import { callsByServer, clientCalls, clientLog } from "../harness/clientCalls";
 import { realPods } from "../harness/clusterEnv";
 import { expectedFor } from "../harness/expected";
 import { containerPids, freeze, thaw } from "../harness/freeze";
 import { api } from "../harness/kubeApi";
-import { List, PodDisruptionBudget, get, kubectlOk, names } from "../harness/kubectl";
+import { List, PodDisruptionBudget, find, get, kubectlOk, names } from "../harness/kubectl";
 import { detail } from "../harness/detail";
 import { E2eStack } from "../harness/stacks";
 import { clientEnv, serverPods, serversReady } from "../harness/workloads";
@@ -43,7 +44,10 @@ describe("faults", () => {
     assert.equal(two.status, 429, `eviction of ${second}: HTTP ${two.status} ${two.json?.message ?? ""}`);
     assert.equal(two.json?.reason, "TooManyRequests");
     const ready = await serversReady(expected);
-    detail(this, `nodes cordoned: eviction of ${first} 201, of ${second} 429 (${two.json?.message}); ${ready.length} ready again after uncordon`);
+    // The evicted pod keeps serving through its preStop pause and graceful stop after its
+    // replacement is ready; a check that starts before it is gone sees its clients move.
+    await poll(`the evicted ${first} gone`, 2 * SERVER_TERMINATION_GRACE_SECONDS, 1000, async () => ((await find("pod", first, "-n", ns)) ? undefined : true));
+    detail(this, `nodes cordoned: eviction of ${first} 201, of ${second} 429 (${two.json?.message}); ${ready.length} ready again after uncordon, ${first} gone`);
   });
 
   if (realPods()) {
@@ -63,7 +67,7 @@ describe("faults", () => {
         // l4: the server echo-client-0 is pinned to (a fault elsewhere shows nothing).
         const frozenAt = Date.now();
         const before = await Promise.all(expected.clientPods.map((pod) => clientCalls(ns, pod, frozenAt - 10_000)));
-        const pinned = expected.settings.lbPolicy === "pick_first";
+        const pinned = expected.pinned;
         const victim = pinned ? [...callsByServer(before[0]).keys()][0] : (await serverPods(expected))[0].metadata.name;
         assert.ok(victim, "no victim: echo-client-0 had no answered calls in the last 10 s");
         const pids = await containerPids(ns, victim);

@@ -9,7 +9,9 @@ import { expectTrafficShape } from "../harness/traffic";
 const RECENT_MS = 20_000;
 
 export const shapeName = (expected: Expected) =>
-  expected.settings.lbPolicy === "pick_first" ? "each client pinned to 1 server" : "each client spread over every ready server";
+  expected.pinned
+    ? "each client pinned to 1 server"
+    : `each client spread over every ready server${expected.settings.proxy ? " through the proxy" : ""}`;
 
 if (realPods()) {
   for (const mode of MODES) {

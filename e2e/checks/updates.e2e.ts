@@ -54,7 +54,7 @@ for (const mode of MODES) {
         const added = await addServer(stack);
         const { expected, newPod, readyAt } = added;
         const found: string[] = [];
-        if (expected.settings.lbPolicy === "pick_first") {
+        if (expected.pinned) {
           // The claim is an absence: nothing reaches the new server while the clients run on.
           await new Promise((resolve) => setTimeout(resolve, Math.max(0, readyAt + L4_WATCH_MS - Date.now())));
           for (const pod of expected.clientPods) {
@@ -72,7 +72,8 @@ for (const mode of MODES) {
           );
           found.push(`${pod} ${((first.at - readyAt) / 1000).toFixed(1)} s after the pod turned Ready`);
         }
-        detail(this, `every client called ${newPod} (servers' maxConnectionAgeMs ${expected.settings.maxConnectionAgeMs}; Ready time to the second): ${found.join("; ")}`);
+        const how = expected.settings.proxy ? "through the proxy, which resolves the servers every second" : `servers' maxConnectionAgeMs ${expected.settings.maxConnectionAgeMs}`;
+        detail(this, `every client called ${newPod} (${how}; Ready time to the second): ${found.join("; ")}`);
       });
     }
   });

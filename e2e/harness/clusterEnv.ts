@@ -8,6 +8,8 @@ export interface ClusterEnv {
   state: string;
   /** The echo image reference the stacks run (grpc-lb:image). */
   image: string;
+  /** Mode l7's HAProxy image (grpc-lb:proxyImage): built from Debian's binary for real pods. */
+  proxyImage: string;
   kubeconfig: string;
   kubectl: string;
   /** Holds bin/pulumi and bin/pulumi-language-nodejs. */
@@ -44,6 +46,7 @@ export function clusterEnv(): ClusterEnv {
     node,
     state,
     image: need("GRPC_LB_E2E_IMAGE"),
+    proxyImage: need("GRPC_LB_E2E_PROXY_IMAGE"),
     kubeconfig: need("KUBECONFIG"),
     kubectl: need("KUBECTL"),
     pulumiRoot: need("PULUMI_ROOT"),

@@ -11,6 +11,8 @@ export type Deployment = k8s.types.output.apps.v1.Deployment;
 export type StatefulSet = k8s.types.output.apps.v1.StatefulSet;
 export type EndpointSlice = k8s.types.output.discovery.v1.EndpointSlice;
 export type PodDisruptionBudget = k8s.types.output.policy.v1.PodDisruptionBudget;
+export type NetworkPolicy = k8s.types.output.networking.v1.NetworkPolicy;
+export type ConfigMap = k8s.types.output.core.v1.ConfigMap;
 export interface List<T> {
   items: T[];
 }

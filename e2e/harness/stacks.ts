@@ -34,8 +34,9 @@ export interface OperationResult {
 
 /** What the e2e sets on every stack besides the committed Pulumi.<stack>.yaml. */
 function e2eConfig(): StackConfigValues {
-  // JSON lines: the checks read each call from the clients' logs as data.
-  return { image: clusterEnv().image, clientLogFormat: "json" };
+  // JSON lines: the checks read each call from the clients' logs as data. The proxy image
+  // is the cluster's local one (no registry here); only a mode with a proxy runs it.
+  return { image: clusterEnv().image, proxyImage: clusterEnv().proxyImage, clientLogFormat: "json" };
 }
 
 /** The committed Pulumi.<stack>.yaml's grpc-lb: keys (none for a stack without a file). */

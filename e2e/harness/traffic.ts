@@ -1,6 +1,7 @@
 // What the client pods' own calls show, per mode: the point of the whole project. l4: each
 // client's calls all answered by one server (kube-proxy chose it per connection).
-// round_robin (clientside): each client's calls answered by every ready server.
+// round_robin (clientside, api), or pick_first to a proxy (l7): each client's calls
+// answered by every ready server.
 import { poll } from "../../test/support/poll";
 import { callsByServer, Call, clientCalls, shares } from "./clientCalls";
 import { Expected } from "./expected";
@@ -14,7 +15,7 @@ function shapeProblem(expected: Expected, calls: Call[], ready: string[]): strin
   const answered = [...byServer.values()].reduce((a, b) => a + b, 0);
   if (answered < MIN_CALLS) return `${answered} answered calls (want ${MIN_CALLS})`;
   const servers = [...byServer.keys()];
-  if (expected.settings.lbPolicy === "pick_first") {
+  if (expected.pinned) {
     if (servers.length !== 1) return `answered by ${servers.length} servers (${shares(calls)}), want 1`;
     if (!ready.includes(servers[0])) return `pinned to ${servers[0]}, which is not a ready server (${ready.join(", ")})`;
     return undefined;
@@ -31,7 +32,7 @@ export async function expectTrafficShape(expected: Expected, sinceMs?: number): 
   const ready = await slicePods(expected.namespace, true);
   const lines: string[] = [];
   for (const pod of expected.clientPods) {
-    const calls = await poll(`${pod}: ${expected.settings.lbPolicy} traffic shape`, 24, 5000, async () => {
+    const calls = await poll(`${pod}: ${expected.pinned ? "pinned" : "spread"} traffic shape`, 24, 5000, async () => {
       const seen = await clientCalls(expected.namespace, pod, sinceMs);
       const problem = shapeProblem(expected, seen, ready);
       if (problem) throw new Error(problem);

@@ -9,7 +9,12 @@ export const clientStatefulSet = (ns: string) => get<StatefulSet>("statefulset",
 export const clientEnv = async (ns: string) => envOf((await clientStatefulSet(ns)).spec.template.spec.containers[0]);
 
 export async function serverPods(expected: Expected): Promise<Pod[]> {
-  const list = await get<List<Pod>>("pods", "-n", expected.namespace, "-l", expected.serverSelector);
+  return livePods(expected.namespace, expected.serverSelector);
+}
+
+/** The pods of a selector that are not being deleted. */
+export async function livePods(ns: string, selector: string): Promise<Pod[]> {
+  const list = await get<List<Pod>>("pods", "-n", ns, "-l", selector);
   return list.items.filter((pod) => !pod.metadata.deletionTimestamp);
 }
 
@@ -44,7 +49,7 @@ export async function podsReady(ns: string, pods: string[]): Promise<void> {
 }
 
 export const PART_OF = "app.kubernetes.io/part-of=grpc-lb";
-export const PROJECT_KINDS = "namespaces,all,endpointslices,networkpolicies,poddisruptionbudgets,serviceaccounts,roles,rolebindings";
+export const PROJECT_KINDS = "namespaces,all,configmaps,endpointslices,networkpolicies,poddisruptionbudgets,serviceaccounts,roles,rolebindings";
 
 /** Every object of the project's kinds still labelled as part of it, as kind/name. */
 export async function projectObjects(): Promise<string[]> {

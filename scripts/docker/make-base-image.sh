@@ -15,6 +15,8 @@
 # so `npm ci` in the build stage can reach the registry. Nothing else of the
 # host's configuration is copied.
 set -euo pipefail
+# shellcheck source=scripts/docker/rootfs.sh
+source "$(dirname "${BASH_SOURCE[0]}")/rootfs.sh"
 
 : "${DOCKER:?set DOCKER to the docker client to use}"
 log() { echo "[base-image] $*" >&2; }
@@ -34,24 +36,17 @@ node_version=$("$node_bin" -p process.versions.node)
 npm_version=$("$node_bin" -p "require('$npm_dir/package.json').version")
 
 # Every shared object the binaries need, by the path the loader finds it at.
-libs() { ldd "$@" | awk '/=> \//{print $3} /^[[:space:]]*\/[^ ]+ \(/{print $1}' | sort -u; }
-mapfile -t lib_paths < <(libs "$node_bin" "$shell_bin" "$env_bin")
+mapfile -t lib_paths < <(rootfs_libs "$node_bin" "$shell_bin" "$env_bin")
 [[ ${#lib_paths[@]} -gt 0 ]] || die "ldd listed no libraries for $node_bin"
 
-inputs_hash=$(
+tag=$(
   {
     echo "layout v1"
     sha256sum "$node_bin" "$shell_bin" "$env_bin" "${lib_paths[@]}" ${ca_bundle:+"$ca_bundle"}
     echo "npm $npm_version"
-  } | sha256sum | cut -c1-12
+  } | rootfs_tag grpc-lb-base "node$node_version"
 )
-tag="grpc-lb-base:node${node_version}-${inputs_hash}"
-
-if "$DOCKER" image inspect "$tag" >/dev/null 2>&1; then
-  log "reusing $tag"
-  echo "$tag"
-  exit 0
-fi
+rootfs_reuse "$tag" base-image
 
 log "building $tag (node $node_version, npm $npm_version)"
 root=$(mktemp -d)
@@ -66,10 +61,7 @@ ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
 cp "$shell_bin" "$root/bin/sh"
 cp "$env_bin" "$root/usr/bin/env"
-for lib in "${lib_paths[@]}"; do
-  mkdir -p "$root$(dirname "$lib")"
-  cp -L "$lib" "$root$lib"
-done
+rootfs_copy_libs "$root" "${lib_paths[@]}"
 
 cat >"$root/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
@@ -79,13 +71,7 @@ cat >"$root/etc/group" <<'EOF'
 root:x:0:
 nogroup:x:65534:
 EOF
-cat >"$root/etc/nsswitch.conf" <<'EOF'
-passwd: files
-group:  files
-hosts:  files dns
-EOF
-: >"$root/etc/hosts"
-: >"$root/etc/resolv.conf"
+rootfs_resolver_files "$root"
 
 changes=(
   --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -98,9 +84,7 @@ if [[ -n "$ca_bundle" ]]; then
   changes+=(--change "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt")
 fi
 
-# A reproducible tarball: sorted, fixed times and owners.
-tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -c . |
-  "$DOCKER" import "${changes[@]}" --message "grpc-lb local node base" - "$tag" >/dev/null
+rootfs_import "$root" "$tag" "grpc-lb local node base" "${changes[@]}"
 if ! "$DOCKER" run --rm --network none "$tag" npm --version >/dev/null; then
   "$DOCKER" image rm "$tag" >/dev/null 2>&1 || true
   die "the new base image cannot run node and npm"
