@@ -4,16 +4,24 @@
 // the echo clients, and a PodDisruptionBudget keeps one proxy serving through drains.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { haproxyConfig, PROXY_HEALTH_PORT, PROXY_THREADS, PROXY_TIMING, PROXY_HEALTH_PORT_NAME, PROXY_LIVE_PATH, PROXY_READY_PATH, serverSlots } from "./haproxyConfig";
+import {
+  HAPROXY_COMMAND,
+  HAPROXY_CONFIG_DIR,
+  HAPROXY_CONFIG_FILE,
+  haproxyConfig,
+  PROXY_HEALTH_PORT,
+  PROXY_HEALTH_PORT_NAME,
+  PROXY_LIVE_PATH,
+  PROXY_READY_PATH,
+  PROXY_THREADS,
+  PROXY_TIMING,
+  serverSlots,
+} from "./haproxyConfig";
 import { allowOnlyFrom, oneAtATime } from "./guards";
 import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
 import { WorkloadLabels } from "./labels";
 import { GRPC_PORT, GRPC_PORT_NAME, ProxySettings } from "./mode";
 import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
-
-/** Where the official haproxy image reads its configuration; the ConfigMap is mounted there. */
-export const HAPROXY_CONFIG_DIR = "/usr/local/etc/haproxy";
-export const HAPROXY_CONFIG_FILE = "haproxy.cfg";
 
 /**
  * Stopping: the pod first pauses in preStop while kube-proxy stops sending new
@@ -92,8 +100,7 @@ export class EchoProxy extends pulumi.ComponentResource {
                   name,
                   image: args.image,
                   imagePullPolicy: "IfNotPresent",
-                  // -W: master-worker, which turns the stop signal into a clean stop; -db: stay in the foreground.
-                  command: ["haproxy", "-W", "-db", "-f", `${HAPROXY_CONFIG_DIR}/${HAPROXY_CONFIG_FILE}`],
+                  command: HAPROXY_COMMAND,
                   ports: [
                     { name: GRPC_PORT_NAME, containerPort: GRPC_PORT, protocol: "TCP" },
                     { name: PROXY_HEALTH_PORT_NAME, containerPort: PROXY_HEALTH_PORT, protocol: "TCP" },

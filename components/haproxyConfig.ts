@@ -6,6 +6,12 @@
 // a stream it balances on its own; it finds the servers by resolving their headless
 // Service itself, every second, into a fixed number of server slots.
 
+/** Where the official haproxy image reads its configuration; the stack mounts its ConfigMap there. */
+export const HAPROXY_CONFIG_DIR = "/usr/local/etc/haproxy";
+export const HAPROXY_CONFIG_FILE = "haproxy.cfg";
+/** -W: master-worker, which turns the stop signal into a clean stop; -db: stay in the foreground. */
+export const HAPROXY_COMMAND = ["haproxy", "-W", "-db", "-f", `${HAPROXY_CONFIG_DIR}/${HAPROXY_CONFIG_FILE}`];
+
 /** The proxy's gRPC port is the servers' (the clients' target only changes its host). */
 export const PROXY_HEALTH_PORT = 8081;
 export const PROXY_HEALTH_PORT_NAME = "health";

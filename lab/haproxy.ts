@@ -62,7 +62,7 @@ export function checkHaproxyConfig(text: string): void {
 }
 
 /** GET http://host:port/path and resolve with the status, or 0 when nothing answers. */
-function httpStatus(host: string, port: number, urlPath: string, timeoutMs = 500): Promise<number> {
+export function httpStatus(host: string, port: number, urlPath: string, timeoutMs = 500): Promise<number> {
   return new Promise((resolve) => {
     const request = http.get({ host, port, path: urlPath, timeout: timeoutMs }, (response) => {
       response.resume();

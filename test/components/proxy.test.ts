@@ -3,8 +3,8 @@
 // whom), and that the configuration it ships is one HAProxy accepts.
 import { strict as assert } from "node:assert";
 import type * as k8s from "@pulumi/kubernetes";
-import { HAPROXY_CONFIG_DIR, HAPROXY_CONFIG_FILE, PROXY_TERMINATION_GRACE_SECONDS } from "../../components/echoProxy";
-import { PROXY_TIMING, serverSlots } from "../../components/haproxyConfig";
+import { PROXY_TERMINATION_GRACE_SECONDS } from "../../components/echoProxy";
+import { HAPROXY_CONFIG_DIR, HAPROXY_CONFIG_FILE, PROXY_TIMING, serverSlots } from "../../components/haproxyConfig";
 import { checkHaproxyConfig } from "../../lab/haproxy";
 import { MockRun, mockRun } from "./support/mockRun";
 

@@ -1,20 +1,38 @@
-// The echo image, proven with a real Docker engine (issue 5). Started by
-// test/containers/run.sh, which provides the engine and builds the image; each
-// check starts its own containers on its own user-defined network, so one
-// failing check does not hide another. Prints one PASS/FAIL line per check and
-// ends with the line "N passed, N failed"; exits non-zero if any check failed.
+// The echo image, and mode l7's HAProxy proxy in front of it, proven with a real
+// Docker engine (issue 5). Started by test/containers/run.sh, which provides the
+// engine and builds the images; each check starts its own containers on its own
+// user-defined network, so one failing check does not hide another. Prints one
+// PASS/FAIL line per check and ends with the line "N passed, N failed"; exits
+// non-zero if any check failed.
 //
 // Only addresses of containers this run created are contacted: the health
-// probes go from this process to container IPs on the run's networks, and the
-// echo clients run in containers on those networks.
+// probes and the proxy's /ready go from this process to container IPs on the
+// run's networks, and the echo clients run in containers on those networks.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  HAPROXY_COMMAND,
+  HAPROXY_CONFIG_DIR,
+  HAPROXY_CONFIG_FILE,
+  haproxyConfig,
+  PROXY_HEALTH_PORT,
+  PROXY_READY_PATH,
+  PROXY_TIMING,
+  serverSlots,
+} from "../../components/haproxyConfig";
 import type { Summary } from "../../echo/callStats";
 import { ECHO_SERVICE_NAME } from "../../echo/proto";
+import { httpStatus } from "../../lab/haproxy";
 import { checkHealth, healthClient } from "../support/grpcClients";
 import { poll } from "../support/poll";
 import { Docker, HARDENED } from "./docker";
 
 const IMAGE = requireEnv("GRPC_LB_TEST_IMAGE");
 const BASE_IMAGE = requireEnv("GRPC_LB_TEST_BASE_IMAGE");
+/** Mode l7's HAProxy image (scripts/docker/make-haproxy-image.sh); empty when run.sh could not make it, and why. */
+const PROXY_IMAGE = process.env.GRPC_LB_TEST_PROXY_IMAGE ?? "";
+const PROXY_IMAGE_ERROR = (process.env.GRPC_LB_TEST_PROXY_IMAGE_ERROR ?? "").trim();
 const docker = new Docker(requireEnv("DOCKER"), requireEnv("GRPC_LB_TEST_LABEL"), `grpc-lb-t${process.pid}`);
 
 const PORT = 8080;
@@ -105,29 +123,98 @@ const shares = (s: Summary) =>
     .map(([pod, n]) => `${pod.replace(`${docker.prefix}-`, "")} ${n}`)
     .join(", ");
 
-/**
- * Three servers sharing one --network-alias (Docker's DNS then answers with all
- * three, like a headless Service) and a client container with `policy` making
- * 300 calls to dns:///<alias>:8080. Fails unless every call succeeded.
- */
-async function aliasClientRun(name: string, policy: string): Promise<{ servers: string[]; summary: Summary; calls: number }> {
-  const network = await docker.createNetwork(name);
-  const alias = `echo-${name}`;
+/** Three servers sharing one --network-alias: Docker's DNS then answers with all three, like a headless Service. */
+async function aliasServers(network: string, name: string, alias: string): Promise<string[]> {
   const servers = await Promise.all(["a", "b", "c"].map((n) => startServer(network, `${name}-${n}`, alias)));
   await Promise.all(servers.map((s) => waitServing(s, network)));
+  return servers;
+}
 
-  const calls = 300;
+/** A client container with `policy` making `calls` calls to dns:///<host>:8080, to its end. Fails unless every call succeeded. */
+async function clientRun(role: string, network: string, host: string, policy: string, calls: number): Promise<Summary> {
   const result = await docker.runToEnd(
-    `${name}-${policy === "round_robin" ? "rr" : "pf"}-client`,
-    clientOptions(network, alias, { ECHO_LB_POLICY: policy, ECHO_REQUESTS: String(calls), ECHO_INTERVAL_MS: "0", ECHO_RETRIES: "0" }),
+    role,
+    clientOptions(network, host, { ECHO_LB_POLICY: policy, ECHO_REQUESTS: String(calls), ECHO_INTERVAL_MS: "0", ECHO_RETRIES: "0" }),
     CLIENT_COMMAND,
   );
   assert(result.code === 0, `client exited ${result.code}: ${result.stderr.trim().slice(0, 300)}`);
   const summary = parseSummary(result.stdout);
   assert(summary.policy === policy, `client ran with policy ${summary.policy}`);
   assert(summary.ok === calls && summary.failed === 0, `${summary.ok} ok, ${summary.failed} failed of ${calls}`);
+  return summary;
+}
+
+/** The servers under one alias and a client container with `policy` making 300 calls to dns:///<alias>:8080. */
+async function aliasClientRun(name: string, policy: string): Promise<{ servers: string[]; summary: Summary; calls: number }> {
+  const network = await docker.createNetwork(name);
+  const alias = `echo-${name}`;
+  const servers = await aliasServers(network, name, alias);
+  const calls = 300;
+  const summary = await clientRun(`${name}-${policy === "round_robin" ? "rr" : "pf"}-client`, network, alias, policy, calls);
   return { servers, summary, calls };
 }
+
+// ------------------------------------------------------ mode l7's proxy ---
+
+/** The haproxy image, or a failure with the reason run.sh could not make it: no haproxy is a FAIL, never a skip. */
+function requireProxyImage(): string {
+  if (PROXY_IMAGE) return PROXY_IMAGE;
+  throw new Error(`no haproxy image to run: ${PROXY_IMAGE_ERROR || "GRPC_LB_TEST_PROXY_IMAGE is not set: run this through test/containers/run.sh"}`);
+}
+
+/** Host directories holding the proxies' configuration, removed after each check. */
+const configDirs: string[] = [];
+
+/**
+ * Mode l7's proxy as the Deployment runs it: the local haproxy image, hardened like the
+ * pod (uid 10001, read-only root, no capabilities), the command and the configuration
+ * the stack ships (parse-resolv-conf: here Docker's embedded DNS, from the container's
+ * /etc/resolv.conf) mounted read-only where the ConfigMap goes, upstream = the alias.
+ * Resolves once its /ready answers 200 (HAProxy counts a server up).
+ */
+async function startProxy(image: string, network: string, role: string, upstreamAlias: string, serverCount: number): Promise<{ proxy: string; ip: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "grpc-lb-proxy-config-"));
+  configDirs.push(dir);
+  const config = haproxyConfig({
+    listen: { host: "", port: PORT },
+    health: { host: "", port: PROXY_HEALTH_PORT },
+    upstream: { host: upstreamAlias, port: PORT, slots: serverSlots(serverCount) },
+    nameservers: "resolv.conf",
+  });
+  fs.writeFileSync(path.join(dir, HAPROXY_CONFIG_FILE), config, { mode: 0o644 });
+  fs.chmodSync(dir, 0o755);
+  const options = [...HARDENED, "--user", `${UID}:${UID}`, "--network", network, "-v", `${dir}:${HAPROXY_CONFIG_DIR}:ro`, image];
+  const proxy = await docker.start(role, options, HAPROXY_COMMAND);
+  const ip = await docker.ipOn(proxy, network);
+  await poll(`${proxy} ${PROXY_READY_PATH} answering 200`, 60, 250, async () => {
+    if ((await docker.inspect(proxy, "{{.State.Running}}")) !== "true") {
+      throw new Error(`${proxy} is not running: ${await proxyLog(proxy)}`);
+    }
+    return (await httpStatus(ip, PROXY_HEALTH_PORT, PROXY_READY_PATH)) === 200 ? true : undefined;
+  });
+  return { proxy, ip };
+}
+
+/**
+ * Three servers under the alias echo-<name> on a new network, and mode l7's proxy in
+ * front of them with room for `serverCount` servers. Fails first if there is no haproxy image.
+ */
+async function l7Stack(name: string, serverCount: number): Promise<{ network: string; alias: string; servers: string[]; proxy: string; ip: string }> {
+  const image = requireProxyImage();
+  const network = await docker.createNetwork(name);
+  const alias = `echo-${name}`;
+  const servers = await aliasServers(network, name, alias);
+  const { proxy, ip } = await startProxy(image, network, `${name}-proxy`, alias, serverCount);
+  return { network, alias, servers, proxy, ip };
+}
+
+async function proxyLog(proxy: string): Promise<string> {
+  const logs = await docker.exec(["logs", "--tail", "8", proxy]);
+  return (logs.stdout + logs.stderr).trim().replace(/\n/g, " | ");
+}
+
+/** How long HAProxy may take to use a server it has not seen: one resolution, one health check, a second of slack. */
+const NEW_SERVER_WITHIN_MS = PROXY_TIMING.resolveMs + PROXY_TIMING.checkIntervalMs + PROXY_TIMING.checkTimeoutMs + 1000;
 
 // ----------------------------------------------------------------- checks ---
 
@@ -287,6 +374,78 @@ const checks: Check[] = [
       return `/app: ${seen.app.join(", ")}; ${seen.top.length} packages in node_modules, none of ${BUILD_ONLY.join(", ")}; ${seen.dist.length} files in dist/echo`;
     },
   },
+  {
+    title: "7. mode l7: HAProxy as shipped (parse-resolv-conf, hardened) in front of three servers under one alias: a pick_first client reaches all 3; /ready says 200",
+    async run() {
+      const { network, servers, proxy, ip } = await l7Stack("l7", 3);
+      // /ready is 200 from the first server up: give HAProxy the time to resolve and check them all.
+      await sleep(NEW_SERVER_WITHIN_MS);
+
+      const calls = 300;
+      const summary = await clientRun("l7-pf-client", network, proxy, "pick_first", calls);
+      const counts = servers.map((s) => summary.byBackend[s] ?? 0);
+      const floor = Math.ceil(calls * 0.2);
+      assert(
+        counts.every((n) => n >= floor) && Object.keys(summary.byBackend).length === servers.length,
+        `expected each of the 3 servers to get >= ${floor} of ${calls} calls (20%) through the proxy, got: ${shares(summary)}`,
+      );
+      const ready = await httpStatus(ip, PROXY_HEALTH_PORT, PROXY_READY_PATH);
+      assert(ready === 200, `the proxy's ${PROXY_READY_PATH} answered ${ready} after the calls, expected 200`);
+      return `one connection to ${proxy.replace(`${docker.prefix}-`, "")}, ${calls} calls, 0 failed: ${shares(summary)}; ${PROXY_READY_PATH} ${ready}`;
+    },
+  },
+  {
+    title: "8. mode l7: a 4th server under the alias gets calls through the running proxy; docker stop (SIGUSR1) ends the proxy with exit 0",
+    async run() {
+      const { network, alias, servers, proxy } = await l7Stack("l7-grow", 4);
+      const proxyStartedAt = await docker.inspect(proxy, "{{.State.StartedAt}}");
+
+      // A pick_first client that keeps calling through its one connection to the proxy.
+      const client = await docker.start(
+        "l7-grow-client",
+        clientOptions(network, proxy, { ECHO_LB_POLICY: "pick_first", ECHO_REQUESTS: "100000", ECHO_INTERVAL_MS: "20", ECHO_CONCURRENCY: "2", ECHO_RETRIES: "0" }),
+        CLIENT_COMMAND,
+      );
+      const clientLines = async () => (await docker.ok(["logs", client])).split("\n");
+      const responses = (lines: string[]) => lines.filter((line) => line.startsWith('{"event":"response"'));
+      await poll("client calls through the proxy", 60, 250, async () => ((responses(await clientLines())).length >= 50 ? true : undefined));
+
+      const added = Date.now();
+      const fourth = await startServer(network, "l7-grow-d", alias);
+      await waitServing(fourth, network);
+      const servingMs = Date.now() - added;
+      const firstCallMs = await poll(`calls through the proxy reaching ${fourth}`, 80, 250, async () =>
+        responses(await clientLines()).some((line) => line.includes(`"pod":"${fourth}"`)) ? Date.now() - added : undefined,
+      );
+      const lines = await clientLines();
+      const failed = lines.filter((line) => line.startsWith('{"event":"error"'));
+      const byServer = [...servers, fourth].map((s) => `${s.replace(`${docker.prefix}-`, "")} ${responses(lines).filter((l) => l.includes(`"pod":"${s}"`)).length}`);
+      assert(failed.length === 0, `the client saw ${failed.length} failed calls: ${failed.slice(0, 3).join(" ")}`);
+      assert(
+        firstCallMs - servingMs <= NEW_SERVER_WITHIN_MS,
+        `the 4th server got its first call ${firstCallMs - servingMs} ms after it was SERVING, more than ${NEW_SERVER_WITHIN_MS} ms`,
+      );
+      const restarts = await docker.inspect(proxy, "{{.RestartCount}}");
+      const startedAt = await docker.inspect(proxy, "{{.State.StartedAt}}");
+      assert(restarts === "0" && startedAt === proxyStartedAt, `the proxy restarted (${restarts} restarts, started ${proxyStartedAt}, now ${startedAt})`);
+      assert((await docker.inspect(client, "{{.State.Running}}")) === "true", "the client stopped before the 4th server got calls");
+
+      // The image's stop signal, which `docker stop` sends (SIGUSR1: HAProxy's soft stop), with the client still connected.
+      const stopSignal = await docker.inspect(proxy, "{{.Config.StopSignal}}");
+      assert(stopSignal === "SIGUSR1", `the proxy's stop signal is "${stopSignal}", expected the image's SIGUSR1`);
+      const stopStarted = Date.now();
+      await docker.ok(["stop", "--time", String(PROXY_TIMING.hardStopAfterMs / 1000 + 20), proxy], PROXY_TIMING.hardStopAfterMs + 30_000);
+      const stopMs = Date.now() - stopStarted;
+      const exitCode = await docker.inspect(proxy, "{{.State.ExitCode}}");
+      assert(exitCode === "0", `the proxy exited ${exitCode} after docker stop; its log: ${await proxyLog(proxy)}`);
+      assert(stopMs <= PROXY_TIMING.hardStopAfterMs + 2000, `stopping the proxy took ${stopMs} ms, more than its hard-stop-after ${PROXY_TIMING.hardStopAfterMs} ms`);
+      return (
+        `4th server SERVING ${(servingMs / 1000).toFixed(1)} s after docker run, first call through the proxy at ${(firstCallMs / 1000).toFixed(1)} s ` +
+        `(${((firstCallMs - servingMs) / 1000).toFixed(1)} s after SERVING), no restart, 0 failed; calls so far: ${byServer.join(", ")}; ` +
+        `docker stop (${stopSignal}): exit ${exitCode} in ${(stopMs / 1000).toFixed(1)} s`
+      );
+    },
+  },
 ];
 
 // If run.sh is killed outright (SIGKILL), stop too rather than go on against an
@@ -314,6 +473,7 @@ async function main(): Promise<void> {
       console.log(`FAIL ${check.title}\n     ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       await docker.cleanUp();
+      for (const dir of configDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
     }
   }
   console.log(`${passed} passed, ${failed} failed`);
@@ -324,5 +484,6 @@ async function main(): Promise<void> {
 main().catch(async (error: unknown) => {
   console.error("container checks could not run:", error instanceof Error ? error.message : error);
   await docker.cleanUp();
+  for (const dir of configDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   process.exit(1);
 });

@@ -7,7 +7,10 @@
 #              work), else a local node image made from this host's node
 #              (scripts/docker/make-base-image.sh): there is no registry here
 #   3. build:  echo/Dockerfile, unchanged, with --build-arg BASE_IMAGE=<base>
-#   4. checks: node dist/test/containers/checks.js (compiled by `npm run build`)
+#   4. proxy:  mode l7's HAProxy image from this host's haproxy
+#              (scripts/docker/make-haproxy-image.sh); when that fails, the l7
+#              checks fail with its reason and the others still run
+#   5. checks: node dist/test/containers/checks.js (compiled by `npm run build`)
 #
 # Everything it creates carries the label grpc-lb.test=containers and is removed
 # at the end, and also at the start (leftovers of a run that was killed).
@@ -24,6 +27,14 @@ source scripts/docker/engine.sh
 log() { echo "[containers] $*" >&2; }
 seconds_since() { echo $(($(date +%s) - $1)); }
 
+# Earlier local images of repository $1 (another host binary, another input hash)
+# are of no more use once $2 exists; only in our own engine.
+drop_other_tags() {
+  [[ -n "$ENGINE_STARTED" ]] || return 0
+  "$DOCKER" images --format '{{.Repository}}:{{.Tag}}' "$1" | grep -vxF "$2" |
+    xargs -r "$DOCKER" image rm >/dev/null || true
+}
+
 remove_labelled() {
   local -a ids
   mapfile -t ids < <("$DOCKER" ps -aq --filter "label=$LABEL")
@@ -38,6 +49,7 @@ finish() {
   set +e
   trap - EXIT INT TERM
   [[ -z "${build_log:-}" ]] || rm -f "$build_log"
+  [[ -z "${proxy_log:-}" ]] || rm -f "$proxy_log"
   if [[ -n "${DOCKER:-}" ]] && "$DOCKER" version >/dev/null 2>&1; then
     remove_labelled
     if [[ -n "$ENGINE_STARTED" ]]; then
@@ -66,11 +78,7 @@ if [[ -n "${GRPC_LB_BASE_IMAGE:-}" ]]; then
   base=$GRPC_LB_BASE_IMAGE
 else
   base=$(bash scripts/docker/make-base-image.sh)
-  # Earlier local bases (another node, another input hash) are of no more use.
-  if [[ -n "$ENGINE_STARTED" ]]; then
-    "$DOCKER" images --format '{{.Repository}}:{{.Tag}}' grpc-lb-base | grep -vxF "$base" |
-      xargs -r "$DOCKER" image rm >/dev/null || true
-  fi
+  drop_other_tags grpc-lb-base "$base"
 fi
 log "base image $base ready in $(seconds_since "$phase") s"
 
@@ -88,8 +96,23 @@ fi
 log "image built in $(seconds_since "$phase") s"
 
 phase=$(date +%s)
+# No haproxy here is a failure of the l7 checks (with this reason), not a skip.
+proxy_log=$(mktemp)
+proxy_image_error=""
+if proxy_image=$(bash scripts/docker/make-haproxy-image.sh 2>"$proxy_log"); then
+  drop_other_tags grpc-lb-haproxy "$proxy_image"
+  log "haproxy image $proxy_image ready in $(seconds_since "$phase") s"
+else
+  proxy_image=""
+  proxy_image_error=$(grep -v '^\[haproxy-image\] building' "$proxy_log" | tail -n 3 |
+    sed 's/^\[haproxy-image\] \(ERROR: \)\{0,1\}//' | tr '\n' ' ')
+  log "FAIL: no haproxy image, the l7 checks will fail: $proxy_image_error"
+fi
+
+phase=$(date +%s)
 set +e
 GRPC_LB_TEST_IMAGE=$IMAGE GRPC_LB_TEST_BASE_IMAGE=$base GRPC_LB_TEST_LABEL=$LABEL \
+  GRPC_LB_TEST_PROXY_IMAGE=$proxy_image GRPC_LB_TEST_PROXY_IMAGE_ERROR=$proxy_image_error \
   engine_unlocked node dist/test/containers/checks.js
 rc=$?
 set -e
