@@ -4,7 +4,7 @@
 // get these checks comes from the mode table (settings.proxy), not from a mode's name.
 import * as fs from "node:fs";
 import { strict as assert } from "node:assert";
-import { HAPROXY_CONFIG_DIR, HAPROXY_CONFIG_FILE } from "../../components/echoProxy";
+import { HAPROXY_CONFIG_DIR, HAPROXY_CONFIG_FILE } from "../../components/haproxyConfig";
 import { RUN_AS_USER } from "../../components/hardening";
 import { MODES, PROXY_NAME } from "../../components/mode";
 import { callsByServer, clientCalls } from "../harness/clientCalls";
