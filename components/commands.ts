@@ -10,7 +10,8 @@ export function getPodsCommand(namespace: string, selector: Record<string, strin
   return `kubectl get pods -n ${namespace} -l ${labelSelector(selector)}`;
 }
 
-/** Every pod of a selector at once, each line prefixed with its pod (kubectl follows at most 5 by default). */
-export function selectorLogCommand(namespace: string, selector: Record<string, string>): string {
-  return `kubectl logs -f -n ${namespace} -l ${labelSelector(selector)} --prefix`;
+/** Every pod of a selector at once, each line prefixed with its pod; kubectl follows at most 5 unless told more. */
+export function selectorLogCommand(namespace: string, selector: Record<string, string>, pods = 1): string {
+  const more = pods > 5 ? ` --max-log-requests ${pods}` : "";
+  return `kubectl logs -f -n ${namespace} -l ${labelSelector(selector)} --prefix${more}`;
 }

@@ -1,5 +1,6 @@
 // The server side: Deployment `echo-server`, the Service clients address (its shape
-// comes from the mode), a NetworkPolicy that admits only the echo clients, and a
+// comes from the mode), a NetworkPolicy that admits only their callers (the clients, or
+// l7's proxy), and a
 // PodDisruptionBudget so that voluntary evictions (kubectl drain) take one server at a time.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

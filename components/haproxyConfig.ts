@@ -9,7 +9,12 @@
 /** Where the official haproxy image reads its configuration; the stack mounts its ConfigMap there. */
 export const HAPROXY_CONFIG_DIR = "/usr/local/etc/haproxy";
 export const HAPROXY_CONFIG_FILE = "haproxy.cfg";
-/** -W: master-worker, which turns the stop signal into a clean stop; -db: stay in the foreground. */
+/**
+ * -W: master-worker (the official image's way; the master passes signals on and reports
+ * how the worker ended); -db: stay in the foreground. The stop itself is the image's stop
+ * signal: SIGUSR1 (the official image's STOPSIGNAL) is a soft stop that lets the calls in
+ * flight finish, SIGTERM a hard one.
+ */
 export const HAPROXY_COMMAND = ["haproxy", "-W", "-db", "-f", `${HAPROXY_CONFIG_DIR}/${HAPROXY_CONFIG_FILE}`];
 
 /** The proxy's gRPC port is the servers' (the clients' target only changes its host). */
@@ -27,10 +32,11 @@ export const PROXY_LIVE_PATH = "/live";
 
 /**
  * How fast servers come and go, all in one place:
- * - DNS is asked every `resolveMs`; a pod the answer no longer names leaves the
- *   rotation at once (hold obsolete 0): that is how a terminating pod drains, since
- *   it leaves the headless Service when it starts terminating and keeps serving
- *   through its preStop pause (components/echoServers.ts).
+ * - DNS is asked every `resolveMs`. A pod the answer names is used at once; one it no
+ *   longer names goes to maintenance at once, and its calls in flight finish: that is
+ *   how a terminating pod drains, since it leaves the headless Service when it starts
+ *   terminating and keeps serving through its preStop pause (components/echoServers.ts).
+ *   The cluster DNS may answer from its cache for up to its TTL (CoreDNS: 5 s) on top.
  * - A gRPC request on the health check path every `checkIntervalMs`; `fall`
  *   misses in a row (each waiting at most `checkTimeoutMs`) take a server out,
  *   one answer brings it back. A frozen server is out within about
@@ -43,11 +49,16 @@ export const PROXY_TIMING = {
   fall: 2,
   rise: 1,
   connectTimeoutMs: 1000,
-  /** How long a DNS answer stays in use when later queries fail or time out. */
-  holdValidMs: 10_000,
+  /** NXDOMAIN (no ready pod at all) empties the rotation after this, not the default 30 s. */
+  holdNxMs: 2000,
+  /** DNS trouble (timeouts, refusals, other errors) keeps the servers it named this long. */
+  holdOnDnsTroubleMs: 30_000,
   /** After the stop signal, calls in flight get this long before the process exits. */
   hardStopAfterMs: 10_000,
 } as const;
+
+/** A new pod the DNS answer names gets calls within this: HAProxy's next query (no check first). */
+export const PROXY_NEW_SERVER_WITHIN_MS = PROXY_TIMING.resolveMs;
 
 /** A server that stops answering is out of the rotation within this (fall checks, each waiting its timeout). */
 export const PROXY_DOWN_WITHIN_MS = PROXY_TIMING.fall * (PROXY_TIMING.checkIntervalMs + PROXY_TIMING.checkTimeoutMs);
@@ -108,8 +119,8 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
     "  accepted_payload_size 8192",
     `  timeout resolve ${ms(t.resolveMs)}`,
     `  timeout retry ${ms(t.resolveMs)}`,
-    `  hold valid ${ms(t.holdValidMs)}`,
-    "  hold obsolete 0s",
+    `  hold nx ${ms(t.holdNxMs)}`,
+    ...["refused", "timeout", "other"].map((status) => `  hold ${status} ${ms(t.holdOnDnsTroubleMs)}`),
     "",
     "frontend grpc",
     `  bind ${address(listen.host, listen.port)} proto h2`,
@@ -133,11 +144,12 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
     "  option httpchk",
     `  http-check send meth POST uri /grpc.health.v1.Health/Check ver HTTP/2 hdr host ${upstream.host} hdr content-type application/grpc hdr te trailers`,
     "  http-check expect status 200",
-    // Calls stuck on a server that is marked down end at once rather than at their deadline.
+    // No on-marked-down shutdown-sessions: it also fires when DNS drops a server, and
+    // would cut a draining pod's calls in flight. A frozen server's end at their deadline.
     [
       "  default-server proto h2 check check-proto h2",
       `inter ${ms(t.checkIntervalMs)} fall ${t.fall} rise ${t.rise}`,
-      "resolvers cluster resolve-prefer ipv4 init-addr none on-marked-down shutdown-sessions",
+      "resolvers cluster resolve-prefer ipv4 init-addr none",
     ].join(" "),
     `  server-template slot ${upstream.slots} ${address(upstream.host, upstream.port)}`,
     "",

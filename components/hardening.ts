@@ -1,5 +1,5 @@
-// Pod and container settings that pass Pod Security "restricted", shared by the
-// server and client pod templates so both get exactly the same hardening.
+// Pod and container settings that pass Pod Security "restricted", shared by every pod
+// template of the stack (servers, clients, l7's proxy) so all get exactly the same hardening.
 import * as k8s from "@pulumi/kubernetes";
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -21,7 +21,7 @@ export function restrictedContainerSecurityContext(): SecurityContext {
   return {
     runAsNonRoot: true,
     allowPrivilegeEscalation: false,
-    // Node writes nothing to disk here; a read-only root keeps it that way.
+    // Neither Node nor HAProxy writes to disk here; a read-only root keeps it that way.
     readOnlyRootFilesystem: true,
     capabilities: { drop: ["ALL"] },
     seccompProfile: { type: "RuntimeDefault" },

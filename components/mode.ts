@@ -45,6 +45,15 @@ export interface ProxySettings {
   upstream: { host: string; port: number };
 }
 
+/**
+ * Whether a mode's calls spread over the servers: round_robin clients, or a proxy that
+ * picks a server per call (l7, whose clients are pick_first). Otherwise each client
+ * sticks to one server (l4).
+ */
+export function spreadsCalls(settings: ModeSettings): boolean {
+  return settings.proxy !== undefined || settings.lbPolicy === "round_robin";
+}
+
 export function isMode(value: string): value is Mode {
   return (MODES as readonly string[]).includes(value);
 }

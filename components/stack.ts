@@ -99,7 +99,7 @@ export function deployEchoStack(config: StackConfig): EchoStack {
         .all([ns, clients.podNames])
         .apply(([name, pods]) => pods.map((pod) => logCommand(name, pod))),
       getPodsCommand: ns.apply((name) => getPodsCommand(name, clientLabels.selector)),
-      ...(proxy ? { proxyLogCommand: ns.apply((name) => selectorLogCommand(name, proxyLabels.selector)) } : {}),
+      ...(proxy ? { proxyLogCommand: ns.apply((name) => selectorLogCommand(name, proxyLabels.selector, config.proxyReplicas)) } : {}),
     },
   };
 }

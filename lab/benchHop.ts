@@ -2,7 +2,9 @@
 // Service themselves (clientside) against the mode whose proxy balances over the same
 // name (l7), on one fleet with a simulated cost per call, at the same offered loads
 // (open loop, the capacity sweep's machinery): p50 and p99 at each load, and the most
-// calls/s each got answered. Connection ageing is off for both, so only the hop differs.
+// calls/s each got answered. Connection ageing is off for both; what differs is the hop,
+// and the policy picking a server (round_robin in the client, leastconn in HAProxy),
+// which matters near capacity.
 import { capacitySweep, type CapacitySettings, serviceCostEnv, sweepLoads } from "./capacitySweep";
 import { discoveryOf, LAB_MODES, LAB_MODES_MISSING, type LabMode, startSharedCluster } from "./modes";
 import type { CapacitySweep } from "./scaleReport";

@@ -52,7 +52,7 @@ export interface PeerBenchOptions {
 
 export type PeerResult = PeerComparison | { skipped: string };
 
-/** Outside the lab's cluster addresses (127.0.0.10-240). */
+/** Outside the lab's cluster addresses (127.0.0.9-240). */
 export const OURS_HOST = "127.0.0.251";
 export const JAVA_HOST = "127.0.0.252";
 const GHZ_BUILD_MS = 15 * 60_000;

@@ -1,6 +1,6 @@
 // The benchmark's report: the figures, the targets beside them, and a
 // human-readable rendering of both.
-import { PROXY_TIMING } from "../components/haproxyConfig";
+import { PROXY_NEW_SERVER_WITHIN_MS, PROXY_TIMING } from "../components/haproxyConfig";
 import { UNPUBLISH_GRACE_MS, type Discovery } from "./benchDiscovery";
 import type { HopCost } from "./benchHop";
 import { type ChaosResult, faultBoundMs } from "./chaos";
@@ -54,7 +54,7 @@ export function chaosTargetMs(c: ChaosResult): number {
  */
 export function discoveryTargetMs(d: Pick<Discovery, "mode" | "maxConnectionAgeMs">): number | null {
   if (!spreadsCalls(d.mode)) return null;
-  if (labSettings(d.mode).proxy) return PROXY_TIMING.resolveMs + 1000;
+  if (labSettings(d.mode).proxy) return PROXY_NEW_SERVER_WITHIN_MS + 1000;
   return d.maxConnectionAgeMs > 0 ? d.maxConnectionAgeMs + 2000 : 1000;
 }
 

@@ -30,7 +30,7 @@ const CLUSTER_IP = "127.0.0.10";
 /** Mode l7's proxy: one HAProxy, standing in for the proxy Service and its pods. */
 const PROXY_IP = "127.0.0.9";
 const FIRST_POD_OCTET = 11;
-/** What the demo and the bench use, so a Mac needs only 51 loopback aliases. */
+/** What the demo and the bench use, so a Mac needs only 52 loopback aliases (127.0.0.9-60). */
 const DEFAULT_MAX_PODS = 50;
 /** 127.0.0.11 to 127.0.0.240 (the scale bench's largest fleets); .251 and up are the peer benchmark's. */
 export const MAX_PODS = 230;

@@ -1,4 +1,5 @@
-// The lab gives each "pod" an address of its own on loopback (127.0.0.10 and up).
+// The lab gives each "pod" an address of its own on loopback (127.0.0.11 and up; .10 is
+// the ClusterIP, .9 l7's proxy).
 // Linux has all of 127.0.0.0/8 on `lo`; macOS has only 127.0.0.1 until aliases are
 // added. Checked up front, so a laptop gets the missing addresses and the command
 // that adds them instead of an address error halfway through a run.

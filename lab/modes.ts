@@ -4,7 +4,7 @@
 // Service's records, the stand-in API server for its EndpointSlices; and a real
 // HAProxy for l7's proxy, where haproxy is installed (else l7 is left out, and said so).
 import { CONFIG_DEFAULTS } from "../components/config";
-import { MODES, Mode, ModeSettings, modeSettings } from "../components/mode";
+import { MODES, Mode, ModeSettings, modeSettings, spreadsCalls as spreadsCallsIn } from "../components/mode";
 import { HAPROXY_HINT, haproxyPath } from "./haproxy";
 import { LAB_CLUSTER_DOMAIN, LAB_NAMESPACE, LocalCluster, SERVICE_NAME } from "./localCluster";
 import type { ProbeTiming } from "./readinessProber";
@@ -31,14 +31,9 @@ export function discoveryOf(mode: LabMode): Discovery {
   return settings.service.clusterIP === "None" ? "dns" : "virtual-ip";
 }
 
-/**
- * Whether each client's calls spread over every server: its channel balances them
- * (round_robin), or a proxy in front of the servers picks one per call (l7, whose
- * clients are pick_first). False: each client sticks to the server it connected to.
- */
+/** Whether each client's calls spread over every server, as the mode table says (components/mode.ts). */
 export function spreadsCalls(mode: LabMode): boolean {
-  const settings = labSettings(mode);
-  return settings.proxy !== undefined || settings.lbPolicy === "round_robin";
+  return spreadsCallsIn(labSettings(mode));
 }
 
 /** Why the lab cannot run `mode` on this machine, or undefined when it can. */

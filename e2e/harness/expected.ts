@@ -4,7 +4,7 @@
 import { getPodsCommand, labelSelector, logCommand, selectorLogCommand } from "../../components/commands";
 import { StackConfig, readStackConfig } from "../../components/config";
 import { workloadLabels } from "../../components/labels";
-import { CLIENT_NAME, ModeSettings, PROXY_NAME, SERVER_NAME, ServiceShape, modeSettings } from "../../components/mode";
+import { CLIENT_NAME, ModeSettings, PROXY_NAME, SERVER_NAME, ServiceShape, modeSettings, spreadsCalls } from "../../components/mode";
 import { StackConfigValues, committedConfig } from "./stacks";
 
 /** Who may reach a workload's pods: its NetworkPolicy's pods and the pods it admits. */
@@ -53,14 +53,14 @@ export function expectedFor(stack: string, values: StackConfigValues): Expected 
     clientPods,
     logCommands: clientPods.map((pod) => logCommand(config.namespace, pod)),
     getPodsCommand: getPodsCommand(config.namespace, clientLabels.selector),
-    pinned: settings.lbPolicy === "pick_first" && !settings.proxy,
+    pinned: !spreadsCalls(settings),
     services: { [SERVER_NAME]: settings.service, ...(settings.proxy ? { [PROXY_NAME]: settings.proxy.service } : {}) },
     policies: {
       [policy(SERVER_NAME)]: { pods: serverLabels.selector, from: settings.proxy ? proxyLabels.selector : clientLabels.selector },
       ...(settings.proxy ? { [policy(PROXY_NAME)]: { pods: proxyLabels.selector, from: clientLabels.selector } } : {}),
     },
     proxy: settings.proxy
-      ? { selector: labelSelector(proxyLabels.selector), logCommand: selectorLogCommand(config.namespace, proxyLabels.selector) }
+      ? { selector: labelSelector(proxyLabels.selector), logCommand: selectorLogCommand(config.namespace, proxyLabels.selector, config.proxyReplicas) }
       : undefined,
   };
 }

@@ -40,11 +40,15 @@ describe("mode l7: the HAProxy proxy", () => {
     assert.equal(spec.volumes[0].name, "config");
   });
 
-  it("resolves the servers' headless Service through the pod's nameserver, with room for twice the replicas", () => {
+  it("resolves the servers' headless Service through the pod's nameserver, with slots for 16 servers or twice the replicas", () => {
     const text = config.data[HAPROXY_CONFIG_FILE];
     assert.match(text, /^\s+parse-resolv-conf$/m);
     assert.match(text, new RegExp(`^\\s+server-template slot ${serverSlots(3)} echo-server\\.${NS}\\.svc\\.cluster\\.local:8080$`, "m"));
     assert.match(text, /^\s+bind :8080 proto h2$/m);
+    // No DNS answer lingers: NXDOMAIN (no ready pod) empties the rotation in 2 s; DNS trouble keeps it 30 s.
+    assert.match(text, /^\s+hold nx 2000ms$/m);
+    assert.match(text, /^\s+hold timeout 30000ms$/m);
+    assert.doesNotMatch(text, /shutdown-sessions/, "it would cut a draining server's calls when DNS drops it");
     assert.equal(serverSlots(3), 16);
     assert.equal(serverSlots(40), 80);
   });
@@ -105,6 +109,11 @@ describe("mode l7: the HAProxy proxy", () => {
     const waitsFor = run.recorder.one("kubernetes:apps/v1:Deployment", "echo-proxy").dependencies.map(urnName);
     assert.ok(waitsFor.includes("echo-server"), `the proxy waits for ${waitsFor.join(", ")}`);
     assert.equal(run.outputs.proxyLogCommand, `kubectl logs -f -n ${NS} -l run=echo-proxy --prefix`);
+  });
+
+  it("lets the log command follow more than kubectl's default of 5 proxies", async () => {
+    const many = await mockRun({ mode: "l7", proxyReplicas: "6" }, "l7");
+    assert.equal(many.outputs.proxyLogCommand, `kubectl logs -f -n ${NS} -l run=echo-proxy --prefix --max-log-requests 6`);
   });
 
   it("registers no proxy and outputs no proxy command in the other modes", async () => {

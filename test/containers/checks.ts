@@ -17,6 +17,7 @@ import {
   HAPROXY_CONFIG_FILE,
   haproxyConfig,
   PROXY_HEALTH_PORT,
+  PROXY_NEW_SERVER_WITHIN_MS,
   PROXY_READY_PATH,
   PROXY_TIMING,
   serverSlots,
@@ -213,8 +214,13 @@ async function proxyLog(proxy: string): Promise<string> {
   return (logs.stdout + logs.stderr).trim().replace(/\n/g, " | ");
 }
 
-/** How long HAProxy may take to use a server it has not seen: one resolution, one health check, a second of slack. */
-const NEW_SERVER_WITHIN_MS = PROXY_TIMING.resolveMs + PROXY_TIMING.checkIntervalMs + PROXY_TIMING.checkTimeoutMs + 1000;
+/**
+ * How long HAProxy may take to use a server it has not seen. Docker's DNS names a container
+ * before its server listens (a cluster names a pod only once it is ready), so HAProxy may
+ * first find it refusing and mark it down: its next query, then one passing check, and a
+ * second of slack.
+ */
+const NEW_SERVER_WITHIN_MS = PROXY_NEW_SERVER_WITHIN_MS + PROXY_TIMING.checkIntervalMs + PROXY_TIMING.checkTimeoutMs + 1000;
 
 // ----------------------------------------------------------------- checks ---
 
