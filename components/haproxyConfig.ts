@@ -144,8 +144,9 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
     "  option httpchk",
     `  http-check send meth POST uri /grpc.health.v1.Health/Check ver HTTP/2 hdr host ${upstream.host} hdr content-type application/grpc hdr te trailers`,
     "  http-check expect status 200",
-    // No on-marked-down shutdown-sessions: it also fires when DNS drops a server, and
-    // would cut a draining pod's calls in flight. A frozen server's end at their deadline.
+    // No on-marked-down shutdown-sessions: current HAProxy also applies it when DNS drops
+    // a server, which would cut a draining pod's calls in flight (2.6 does not). A frozen
+    // server's calls end at their deadline instead.
     [
       "  default-server proto h2 check check-proto h2",
       `inter ${ms(t.checkIntervalMs)} fall ${t.fall} rise ${t.rise}`,
