@@ -9,12 +9,12 @@ import { apiEnv, resolveOnce, runClient, tokenOf } from "../harness/apiAccess";
 import { detail } from "../harness/detail";
 import { expectedFor } from "../harness/expected";
 import { api } from "../harness/kubeApi";
+import { nodeClient } from "../harness/nodeClient";
 import { EndpointSlice, List, get, kubectlOk } from "../harness/kubectl";
 import { restartServers, restoreServerTemplate } from "../harness/rollout";
 import { E2eStack } from "../harness/stacks";
 import { serverPods, serversReady } from "../harness/workloads";
 import { poll } from "../../test/support/poll";
-import { ClientEvent, startClient } from "../../lab/processes";
 
 const MODE = "api";
 /** More than one EndpointSlice holds (100 endpoints each by default). */
@@ -109,18 +109,6 @@ describe("mode api, real pods", () => {
   });
   const expected = () => expectedFor(MODE, stack.current());
 
-  /** The real echo client on the node (it reaches the pods), as the clients' ServiceAccount, until stopped. */
-  async function nodeClient(retries: number) {
-    const { namespace, settings } = expected();
-    const env = apiEnv(await tokenOf(namespace, CLIENT_NAME));
-    const events: ClientEvent[] = [];
-    const client = startClient(
-      { ...env, ECHO_SERVICE_TARGET: settings.target, ECHO_LB_POLICY: settings.lbPolicy, ECHO_RETRIES: String(retries), ECHO_INTERVAL_MS: "20", ECHO_CONCURRENCY: "2", ECHO_DEADLINE_MS: "5000" },
-      (event) => events.push(event),
-    );
-    return { client, events };
-  }
-
   it("api: resolve.js inside a client pod, with no settings, sees every server", async function () {
     // In-cluster defaults: the kubelet's KUBERNETES_SERVICE_HOST/PORT, the projected token and CA.
     const { namespace, settings } = expected();
@@ -133,7 +121,7 @@ describe("mode api, real pods", () => {
   });
 
   it("api: a rolling update of the servers loses no call, retries off", async function () {
-    const { client, events } = await nodeClient(0);
+    const { client, events } = await nodeClient(expected(), 0);
     try {
       const answered = () => events.filter((e) => e.event === "response").length;
       await poll("the client answered", 30, 1000, async () => (answered() >= 20 ? true : undefined));
@@ -152,7 +140,7 @@ describe("mode api, real pods", () => {
   it("api: servers scaled to 0 fail calls fast; scaled back, calls recover", async function () {
     const { namespace } = expected();
     const replicas = expected().config.serverReplicas;
-    const { client, events } = await nodeClient(0);
+    const { client, events } = await nodeClient(expected(), 0);
     try {
       await poll("the client answered", 30, 1000, async () => (events.some((e) => e.event === "response") ? true : undefined));
       await kubectlOk(["scale", `deployment/${SERVER_NAME}`, "-n", namespace, "--replicas=0"]);

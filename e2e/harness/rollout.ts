@@ -1,5 +1,6 @@
 // A rolling update of a live stack's servers (`kubectl rollout restart`), while some client
-// calls them: the api check's client on the node, l7's client pods through the proxy.
+// calls them: the real client on the node with retries off (./nodeClient.ts), and in a
+// mode with a proxy the client pods too.
 import { SERVER_TERMINATION_GRACE_SECONDS } from "../../components/echoServers";
 import { SERVER_NAME } from "../../components/mode";
 import { poll } from "../../test/support/poll";
