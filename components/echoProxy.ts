@@ -18,10 +18,11 @@ import {
   serverSlots,
 } from "./haproxyConfig";
 import { allowOnlyFrom, oneAtATime } from "./guards";
-import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
+import { grpcService } from "./grpcService";
+import { restrictedContainerSecurityContext } from "./hardening";
+import { servingDeployment } from "./servingDeployment";
 import { WorkloadLabels } from "./labels";
 import { GRPC_PORT, GRPC_PORT_NAME, ProxySettings } from "./mode";
-import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
 
 /**
  * Stopping: the pod first pauses in preStop while kube-proxy stops sending new
@@ -77,66 +78,45 @@ export class EchoProxy extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.deployment = new k8s.apps.v1.Deployment(
+    this.deployment = servingDeployment(
       name,
+      namespace,
+      labels,
+      args.replicas,
       {
-        metadata: { name, namespace, labels: labels.pod, annotations: AWAIT_TIMEOUT_ANNOTATION },
-        spec: {
-          replicas: args.replicas,
-          selector: { matchLabels: labels.selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          revisionHistoryLimit: 3,
-          template: {
-            metadata: { labels: labels.pod },
-            spec: {
-              ...hardenedPodFields(),
-              terminationGracePeriodSeconds: PROXY_TERMINATION_GRACE_SECONDS,
-              // Proxies on different nodes where there are several: one node's loss leaves one serving.
-              topologySpreadConstraints: [
-                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels.selector } },
-              ],
-              containers: [
-                {
-                  name,
-                  image: args.image,
-                  imagePullPolicy: "IfNotPresent",
-                  command: HAPROXY_COMMAND,
-                  ports: [
-                    { name: GRPC_PORT_NAME, containerPort: GRPC_PORT, protocol: "TCP" },
-                    { name: PROXY_HEALTH_PORT_NAME, containerPort: PROXY_HEALTH_PORT, protocol: "TCP" },
-                  ],
-                  readinessProbe: { httpGet: { path: PROXY_READY_PATH, port: PROXY_HEALTH_PORT_NAME }, ...READINESS },
-                  livenessProbe: { httpGet: { path: PROXY_LIVE_PATH, port: PROXY_HEALTH_PORT_NAME }, ...LIVENESS },
-                  lifecycle: { preStop: { sleep: { seconds: PROXY_PRESTOP_SLEEP_SECONDS } } },
-                  volumeMounts: [{ name: "config", mountPath: HAPROXY_CONFIG_DIR, readOnly: true }],
-                  resources: {
-                    requests: { cpu: "50m", memory: "32Mi" },
-                    // As many CPUs as HAProxy runs threads.
-                    limits: { cpu: String(PROXY_THREADS), memory: "128Mi" },
-                  },
-                  securityContext: restrictedContainerSecurityContext(),
-                },
-              ],
-              volumes: [{ name: "config", configMap: { name: this.config.metadata.name } }],
+        terminationGracePeriodSeconds: PROXY_TERMINATION_GRACE_SECONDS,
+        // Proxies on different nodes where there are several: one node's loss leaves one serving.
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels.selector } },
+        ],
+        containers: [
+          {
+            name,
+            image: args.image,
+            imagePullPolicy: "IfNotPresent",
+            command: HAPROXY_COMMAND,
+            ports: [
+              { name: GRPC_PORT_NAME, containerPort: GRPC_PORT, protocol: "TCP" },
+              { name: PROXY_HEALTH_PORT_NAME, containerPort: PROXY_HEALTH_PORT, protocol: "TCP" },
+            ],
+            readinessProbe: { httpGet: { path: PROXY_READY_PATH, port: PROXY_HEALTH_PORT_NAME }, ...READINESS },
+            livenessProbe: { httpGet: { path: PROXY_LIVE_PATH, port: PROXY_HEALTH_PORT_NAME }, ...LIVENESS },
+            lifecycle: { preStop: { sleep: { seconds: PROXY_PRESTOP_SLEEP_SECONDS } } },
+            volumeMounts: [{ name: "config", mountPath: HAPROXY_CONFIG_DIR, readOnly: true }],
+            resources: {
+              requests: { cpu: "50m", memory: "32Mi" },
+              // As many CPUs as HAProxy runs threads.
+              limits: { cpu: String(PROXY_THREADS), memory: "128Mi" },
             },
+            securityContext: restrictedContainerSecurityContext(),
           },
-        },
+        ],
+        volumes: [{ name: "config", configMap: { name: this.config.metadata.name } }],
       },
       { parent: this, dependsOn: [args.servers] },
     );
 
-    this.service = new k8s.core.v1.Service(
-      name,
-      {
-        metadata: { name, namespace, labels: labels.pod },
-        spec: {
-          ...args.settings.service,
-          selector: labels.selector,
-          ports: [{ name: GRPC_PORT_NAME, port: GRPC_PORT, targetPort: GRPC_PORT_NAME, protocol: "TCP", appProtocol: "grpc" }],
-        },
-      },
-      { parent: this },
-    );
+    this.service = grpcService(name, namespace, labels, args.settings.service, { parent: this });
 
     this.networkPolicy = allowOnlyFrom(name, namespace, labels, args.clientSelector, this);
     this.disruptionBudget = oneAtATime(name, namespace, labels, this);

@@ -5,11 +5,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { allowOnlyFrom, oneAtATime } from "./guards";
-import { hardenedPodFields, restrictedContainerSecurityContext } from "./hardening";
+import { grpcService } from "./grpcService";
+import { restrictedContainerSecurityContext } from "./hardening";
+import { servingDeployment } from "./servingDeployment";
 import { GRPC_PORT, GRPC_PORT_NAME } from "./mode";
 import { SERVER_KEEPALIVE } from "../echo/keepalive";
 import { LIVENESS_PROBE, READINESS_PROBE } from "./probes";
-import { AWAIT_TIMEOUT_ANNOTATION } from "./rollout";
 import { WorkloadArgs } from "./workloadArgs";
 
 /** Health service names the server registers (grpc.health.v1). */
@@ -49,80 +50,56 @@ export class EchoServers extends pulumi.ComponentResource {
     super("grpc-lb:index:EchoServers", name, {}, opts);
     const { namespace, labels } = args;
 
-    this.deployment = new k8s.apps.v1.Deployment(
+    this.deployment = servingDeployment(
       name,
+      namespace,
+      labels,
+      args.replicas,
       {
-        metadata: { name, namespace, labels: labels.pod, annotations: AWAIT_TIMEOUT_ANNOTATION },
-        spec: {
-          replicas: args.replicas,
-          selector: { matchLabels: labels.selector },
-          // Keep full capacity during a rollout: a new pod must be ready before an old one goes.
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          revisionHistoryLimit: 3,
-          template: {
-            metadata: { labels: labels.pod },
-            spec: {
-              ...hardenedPodFields(),
-              terminationGracePeriodSeconds: SERVER_TERMINATION_GRACE_SECONDS,
-              containers: [
-                {
-                  name,
-                  image: args.image,
-                  imagePullPolicy: args.imagePullPolicy,
-                  ports: [{ name: GRPC_PORT_NAME, containerPort: GRPC_PORT, protocol: "TCP" }],
-                  env: [
-                    { name: "PORT", value: String(GRPC_PORT) },
-                    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                    { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
-                    { name: "MAX_CONNECTION_AGE_MS", value: String(args.settings.maxConnectionAgeMs) },
-                    { name: "MAX_CONNECTION_AGE_GRACE_MS", value: String(MAX_CONNECTION_AGE_GRACE_MS) },
-                    { name: "SHUTDOWN_GRACE_MS", value: String(SHUTDOWN_GRACE_MS) },
-                    { name: "KEEPALIVE_TIME_MS", value: String(SERVER_KEEPALIVE.timeMs) },
-                    { name: "KEEPALIVE_TIMEOUT_MS", value: String(SERVER_KEEPALIVE.timeoutMs) },
-                    // The clients' logs already say who answered each call.
-                    { name: "LOG_REQUESTS", value: "false" },
-                  ],
-                  // Native gRPC probes call grpc.health.v1 on the serving port: readiness
-                  // asks for the echo service, liveness for the server as a whole.
-                  readinessProbe: { grpc: { port: GRPC_PORT, service: HEALTH_SERVICE_ECHO }, ...READINESS_PROBE },
-                  livenessProbe: { grpc: { port: GRPC_PORT, service: "" }, ...LIVENESS_PROBE },
-                  // The native sleep action needs no sleep binary in the image (Kubernetes >= 1.30).
-                  lifecycle: { preStop: { sleep: { seconds: PRESTOP_SLEEP_SECONDS } } },
-                  resources: {
-                    requests: { cpu: "50m", memory: "64Mi" },
-                    limits: { cpu: "500m", memory: "256Mi" },
-                  },
-                  securityContext: restrictedContainerSecurityContext(),
-                },
-              ],
+        terminationGracePeriodSeconds: SERVER_TERMINATION_GRACE_SECONDS,
+        containers: [
+          {
+            name,
+            image: args.image,
+            imagePullPolicy: args.imagePullPolicy,
+            ports: [{ name: GRPC_PORT_NAME, containerPort: GRPC_PORT, protocol: "TCP" }],
+            env: [
+              { name: "PORT", value: String(GRPC_PORT) },
+              { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+              { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+              { name: "MAX_CONNECTION_AGE_MS", value: String(args.settings.maxConnectionAgeMs) },
+              { name: "MAX_CONNECTION_AGE_GRACE_MS", value: String(MAX_CONNECTION_AGE_GRACE_MS) },
+              { name: "SHUTDOWN_GRACE_MS", value: String(SHUTDOWN_GRACE_MS) },
+              { name: "KEEPALIVE_TIME_MS", value: String(SERVER_KEEPALIVE.timeMs) },
+              { name: "KEEPALIVE_TIMEOUT_MS", value: String(SERVER_KEEPALIVE.timeoutMs) },
+              // The clients' logs already say who answered each call.
+              { name: "LOG_REQUESTS", value: "false" },
+            ],
+            // Native gRPC probes call grpc.health.v1 on the serving port: readiness
+            // asks for the echo service, liveness for the server as a whole.
+            readinessProbe: { grpc: { port: GRPC_PORT, service: HEALTH_SERVICE_ECHO }, ...READINESS_PROBE },
+            livenessProbe: { grpc: { port: GRPC_PORT, service: "" }, ...LIVENESS_PROBE },
+            // The native sleep action needs no sleep binary in the image (Kubernetes >= 1.30).
+            lifecycle: { preStop: { sleep: { seconds: PRESTOP_SLEEP_SECONDS } } },
+            resources: {
+              requests: { cpu: "50m", memory: "64Mi" },
+              limits: { cpu: "500m", memory: "256Mi" },
             },
+            securityContext: restrictedContainerSecurityContext(),
           },
-        },
+        ],
       },
       { parent: this },
     );
 
-    this.service = new k8s.core.v1.Service(
-      name,
-      {
-        metadata: { name, namespace, labels: labels.pod },
-        spec: {
-          ...args.settings.service,
-          selector: labels.selector,
-          ports: [
-            { name: GRPC_PORT_NAME, port: GRPC_PORT, targetPort: GRPC_PORT_NAME, protocol: "TCP", appProtocol: "grpc" },
-          ],
-        },
-      },
-      {
-        parent: this,
-        // clusterIP is immutable, and an apply that drops "None" leaves the Service
-        // headless: switching a stack's mode must delete the Service and create it
-        // again, deleting first because the name stays the same.
-        replaceOnChanges: ["spec.clusterIP"],
-        deleteBeforeReplace: true,
-      },
-    );
+    this.service = grpcService(name, namespace, labels, args.settings.service, {
+      parent: this,
+      // clusterIP is immutable, and an apply that drops "None" leaves the Service
+      // headless: switching a stack's mode must delete the Service and create it
+      // again, deleting first because the name stays the same.
+      replaceOnChanges: ["spec.clusterIP"],
+      deleteBeforeReplace: true,
+    });
 
     this.networkPolicy = allowOnlyFrom(name, namespace, labels, args.clientSelector, this);
     this.disruptionBudget = oneAtATime(name, namespace, labels, this);
