@@ -1,5 +1,6 @@
 // The whole program for one validated config: namespace, image, servers, the l7
-// proxy where the mode has one, clients, and the stack outputs. index.ts calls it once; tests call it once per config.
+// proxy where the mode has one, clients, and the stack outputs. index.ts calls it
+// once; tests call it once per config.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { getPodsCommand, logCommand, selectorLogCommand } from "./commands";
