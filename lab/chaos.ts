@@ -5,6 +5,7 @@
 // assert what keepalive guarantees (or, behind a proxy, the proxy's health checks);
 // the benchmark reports the figures.
 import { PROXY_DOWN_WITHIN_MS } from "../components/haproxyConfig";
+import { readClientConfig } from "../echo/clientConfig";
 import { clientEnv, labSettings, LabMode, spreadsCalls, STACK_MAX_CONNECTION_AGE_MS, startModeCluster } from "./modes";
 import type { ServerProcess } from "./processes";
 import type { ProbeTiming } from "./readinessProber";
@@ -63,15 +64,18 @@ export interface ChaosResult {
 }
 
 const END_WINDOW_MS = 1000;
+/** The chaos clients run with the client's default deadline. */
+const CLIENT_DEADLINE_MS = readClientConfig({}).deadlineMs;
 
 /**
  * From a fault to the last failed call, at most: clients behind a proxy hold a healthy
- * connection to it, so the proxy's health checks decide (PROXY_DOWN_WITHIN_MS); a
- * client connected to the servers notices within its keepalive bound, ping interval +
- * ping timeout.
+ * connection to it, so the proxy's health checks decide (PROXY_DOWN_WITHIN_MS), and a
+ * call sent to the server just before that ends at its deadline (the proxy does not cut
+ * it); a client connected to the servers notices within its keepalive bound, ping
+ * interval + ping timeout, which fails its calls on the server at once.
  */
 export function faultBoundMs(c: Pick<ChaosResult, "mode" | "keepaliveTimeMs" | "keepaliveTimeoutMs">): number {
-  return labSettings(c.mode).proxy ? PROXY_DOWN_WITHIN_MS : c.keepaliveTimeMs + c.keepaliveTimeoutMs;
+  return labSettings(c.mode).proxy ? PROXY_DOWN_WITHIN_MS + CLIENT_DEADLINE_MS : c.keepaliveTimeMs + c.keepaliveTimeoutMs;
 }
 
 /**
